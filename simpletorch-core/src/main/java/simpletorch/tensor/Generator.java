@@ -12,7 +12,22 @@ package simpletorch.tensor;
 public final class Generator {
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
+    private static final Generator DEFAULT = new Generator(0x5EED_5EEDL);
+
     private long state;
+
+    /**
+     * The generator layers draw their initial weights from when none is passed, like PyTorch's default
+     * generator; {@link #manualSeed(long)} reseeds it.
+     */
+    public static Generator defaultGenerator() {
+        return DEFAULT;
+    }
+
+    /** Reseeds the default generator, like {@code torch.manual_seed(seed)}. */
+    public static void manualSeed(long seed) {
+        DEFAULT.setState(seed);
+    }
 
     public Generator(long seed) {
         this.state = seed;

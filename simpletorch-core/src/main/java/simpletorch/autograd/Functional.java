@@ -1,0 +1,396 @@
+package simpletorch.autograd;
+
+import java.util.Arrays;
+import simpletorch.kernels.Conv2dKernels;
+import simpletorch.kernels.ConvGeometry;
+import simpletorch.kernels.ElementwiseKernels;
+import simpletorch.kernels.ElementwiseKernels.BinaryOp;
+import simpletorch.kernels.Gemm;
+import simpletorch.kernels.LinearKernels;
+import simpletorch.kernels.LossKernels;
+import simpletorch.kernels.PoolKernels;
+import simpletorch.kernels.PoolGeometry;
+import simpletorch.tensor.Node;
+import simpletorch.tensor.Tensor;
+
+/**
+ * The differentiable operations, named as in {@code torch} and {@code torch.nn.functional}. Each one checks its
+ * arguments, computes its output with a kernel, and — when grad mode is on and an input requires a gradient —
+ * records a {@link Node} whose closure adds the input gradients, again with kernels.
+ *
+ * <p>Intended to be imported statically: {@code relu(conv2d(x, weight, bias, 1, 1))}.
+ */
+public final class Functional {
+    private Functional() {
+    }
+
+    // ---- element-wise ---------------------------------------------------------------------------------------
+
+    /** a + b, with broadcasting. */
+    public static Tensor add(Tensor a, Tensor b) {
+        return binary("add", BinaryOp.ADD, a, b);
+    }
+
+    /** a - b, with broadcasting. */
+    public static Tensor sub(Tensor a, Tensor b) {
+        return binary("sub", BinaryOp.SUB, a, b);
+    }
+
+    /** a * b element-wise, with broadcasting. */
+    public static Tensor mul(Tensor a, Tensor b) {
+        return binary("mul", BinaryOp.MUL, a, b);
+    }
+
+    private static Tensor binary(String name, BinaryOp op, Tensor a, Tensor b) {
+        int[] shape = broadcastShape(name, a.shape(), b.shape());
+        int[] aStrides = broadcastStrides(a.shape(), shape);
+        int[] bStrides = broadcastStrides(b.shape(), shape);
+        Tensor out = Tensor.zeros(shape);
+        ElementwiseKernels.binaryForward(out.data(), a.data(), aStrides, b.data(), bStrides, shape, op);
+        if (recording(a, b)) {
+            out.setGradFn(new Node(name, new Tensor[] {a, b}, () -> ElementwiseKernels.binaryBackward(
+                    gradOf(a), gradOf(b), out.grad(), a.data(), aStrides, b.data(), bStrides, shape, op)));
+        }
+        return out;
+    }
+
+    /** max(x, 0) element-wise. */
+    public static Tensor relu(Tensor x) {
+        Tensor out = Tensor.zeros(x.shape());
+        ElementwiseKernels.reluForward(out.data(), x.data(), x.numel());
+        if (recording(x)) {
+            out.setGradFn(new Node("relu", new Tensor[] {x},
+                    () -> ElementwiseKernels.reluBackward(x.gradBuffer(), out.grad(), out.data(), x.numel())));
+        }
+        return out;
+    }
+
+    // ---- reductions -----------------------------------------------------------------------------------------
+
+    /** The sum of all elements, as a 0-d tensor. */
+    public static Tensor sum(Tensor x) {
+        return scaledSum("sum", x, 1.0);
+    }
+
+    /** The mean of all elements, as a 0-d tensor. */
+    public static Tensor mean(Tensor x) {
+        if (x.numel() == 0) {
+            throw new IllegalArgumentException("mean of an empty tensor is undefined, got shape " + Arrays.toString(x.shape()));
+        }
+        return scaledSum("mean", x, 1.0 / x.numel());
+    }
+
+    private static Tensor scaledSum(String name, Tensor x, double scale) {
+        double s = 0;
+        for (float v : x.data()) {
+            s += v;
+        }
+        Tensor out = Tensor.scalar((float) (s * scale));
+        if (recording(x)) {
+            out.setGradFn(new Node(name, new Tensor[] {x}, () -> {
+                float g = (float) (out.grad()[0] * scale);
+                float[] dx = x.gradBuffer();
+                for (int i = 0; i < dx.length; i++) {
+                    dx[i] += g;
+                }
+            }));
+        }
+        return out;
+    }
+
+    // ---- shape ----------------------------------------------------------------------------------------------
+
+    /**
+     * The same elements in a new shape; one dimension may be -1 and is then inferred. The output has its own
+     * storage (a copy), so writing into it never changes x.
+     */
+    public static Tensor reshape(Tensor x, int... shape) {
+        int[] resolved = resolveShape(x, shape);
+        Tensor out = new Tensor(x.data().clone(), resolved);
+        if (recording(x)) {
+            out.setGradFn(new Node("reshape", new Tensor[] {x}, () -> {
+                float[] dx = x.gradBuffer();
+                float[] g = out.grad();
+                for (int i = 0; i < dx.length; i++) {
+                    dx[i] += g[i];
+                }
+            }));
+        }
+        return out;
+    }
+
+    /** Flattens dimensions {@code startDim..end} into one, as {@code torch.flatten(x, startDim)}. */
+    public static Tensor flatten(Tensor x, int startDim) {
+        int[] s = x.shape();
+        int start = startDim < 0 ? startDim + s.length : startDim;
+        if (start < 0 || start >= Math.max(s.length, 1)) {
+            throw new IllegalArgumentException("flatten startDim " + startDim + " out of range for shape " + Arrays.toString(s));
+        }
+        if (s.length == 0) {
+            return reshape(x, 1);
+        }
+        int[] shape = Arrays.copyOf(s, start + 1);
+        int tail = 1;
+        for (int d = start; d < s.length; d++) {
+            tail *= s[d];
+        }
+        shape[start] = tail;
+        return reshape(x, shape);
+    }
+
+    // ---- linear algebra -------------------------------------------------------------------------------------
+
+    /** The matrix product of a [M, K] and b [K, N]. */
+    public static Tensor matmul(Tensor a, Tensor b) {
+        if (a.dim() != 2 || b.dim() != 2 || a.size(1) != b.size(0)) {
+            throw new IllegalArgumentException("matmul expects [M, K] x [K, N], got " + Arrays.toString(a.shape())
+                    + " x " + Arrays.toString(b.shape()));
+        }
+        int M = a.size(0), K = a.size(1), N = b.size(1);
+        Tensor out = Tensor.zeros(M, N);
+        Gemm.gemmNN(out.data(), 0, a.data(), 0, b.data(), 0, M, N, K, false);
+        if (recording(a, b)) {
+            out.setGradFn(new Node("matmul", new Tensor[] {a, b}, () -> {
+                float[] dout = out.grad();
+                if (a.requiresGrad()) { // da[M,K] += dout[M,N] * b^T
+                    Gemm.gemmNT(a.gradBuffer(), 0, dout, 0, b.data(), 0, M, K, N, true);
+                }
+                if (b.requiresGrad()) { // db[K,N] += a^T * dout[M,N]
+                    Gemm.gemmTN(b.gradBuffer(), 0, a.data(), 0, dout, 0, K, N, M, true, K);
+                }
+            }));
+        }
+        return out;
+    }
+
+    /**
+     * {@code x * weight^T + bias}, as {@code torch.nn.functional.linear}.
+     *
+     * @param x      [B, IN]
+     * @param weight [OUT, IN]
+     * @param bias   [OUT], or null
+     * @return [B, OUT]
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("linear weight must be [out, in], got " + Arrays.toString(weight.shape()));
+        }
+        int OUT = weight.size(0), IN = weight.size(1);
+        if (x.dim() != 2 || x.size(1) != IN) {
+            throw new IllegalArgumentException("linear expected input of shape [B, " + IN + "], got "
+                    + Arrays.toString(x.shape()));
+        }
+        checkBias(bias, OUT, "linear");
+        int B = x.size(0);
+        Tensor out = Tensor.zeros(B, OUT);
+        LinearKernels.forward(out.data(), x.data(), weight.data(), data(bias), B, IN, OUT);
+        if (recording(x, weight, bias)) {
+            out.setGradFn(new Node("linear", inputs(x, weight, bias), () -> LinearKernels.backward(
+                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), B, IN, OUT)));
+        }
+        return out;
+    }
+
+    // ---- convolution and pooling ----------------------------------------------------------------------------
+
+    /** {@link #conv2d(Tensor, Tensor, Tensor, int, int, int, int)} with the same stride and padding both ways. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        return conv2d(x, weight, bias, stride, stride, padding, padding);
+    }
+
+    /**
+     * 2-d convolution (cross-correlation), as {@code torch.nn.functional.conv2d}.
+     *
+     * @param x      [N, C, H, W]
+     * @param weight [OC, C, KH, KW]
+     * @param bias   [OC], or null
+     * @return [N, OC, OH, OW] with {@code OH = (H + 2*padH - KH) / strideH + 1}, likewise OW
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padH, int padW) {
+        if (weight.dim() != 4) {
+            throw new IllegalArgumentException("conv2d weight must be [out, in, kh, kw], got " + Arrays.toString(weight.shape()));
+        }
+        if (x.dim() != 4 || x.size(1) != weight.size(1)) {
+            throw new IllegalArgumentException("conv2d expected input of shape [N, " + weight.size(1)
+                    + ", H, W], got " + Arrays.toString(x.shape()));
+        }
+        checkBias(bias, weight.size(0), "conv2d");
+        ConvGeometry g = new ConvGeometry(x.size(0), x.size(1), x.size(2), x.size(3), weight.size(0),
+                weight.size(2), weight.size(3), strideH, strideW, padH, padW);
+        Tensor out = Tensor.zeros(g.N(), g.OC(), g.OH(), g.OW());
+        Conv2dKernels.forward(out.data(), x.data(), weight.data(), data(bias), g);
+        if (recording(x, weight, bias)) {
+            out.setGradFn(new Node("conv2d", inputs(x, weight, bias), () -> Conv2dKernels.backward(
+                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), g)));
+        }
+        return out;
+    }
+
+    /** {@link #maxPool2d(Tensor, int, int, int, int, int, int)} with a square kernel, stride and padding. */
+    public static Tensor maxPool2d(Tensor x, int kernelSize, int stride, int padding) {
+        return maxPool2d(x, kernelSize, kernelSize, stride, stride, padding, padding);
+    }
+
+    /**
+     * 2-d max pooling, as {@code torch.nn.functional.max_pool2d} (floor mode, no dilation).
+     *
+     * @param x [N, C, H, W]
+     * @return [N, C, OH, OW] with {@code OH = (H + 2*padH - KH) / strideH + 1}, likewise OW
+     */
+    public static Tensor maxPool2d(Tensor x, int KH, int KW, int strideH, int strideW, int padH, int padW) {
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException("max_pool2d expected input of shape [N, C, H, W], got "
+                    + Arrays.toString(x.shape()));
+        }
+        PoolGeometry g = new PoolGeometry(x.size(0), x.size(1), x.size(2), x.size(3), KH, KW, strideH, strideW, padH, padW);
+        Tensor out = Tensor.zeros(g.N(), g.C(), g.OH(), g.OW());
+        int[] argmax = new int[out.numel()];
+        PoolKernels.maxPool2dForward(out.data(), argmax, x.data(), g);
+        if (recording(x)) {
+            out.setGradFn(new Node("max_pool2d", new Tensor[] {x},
+                    () -> PoolKernels.maxPool2dBackward(x.gradBuffer(), out.grad(), argmax, g)));
+        }
+        return out;
+    }
+
+    // ---- losses ---------------------------------------------------------------------------------------------
+
+    /** Log-softmax over the last dimension of [B, C] logits. */
+    public static Tensor logSoftmax(Tensor x) {
+        require2d(x, "log_softmax");
+        int B = x.size(0), C = x.size(1);
+        Tensor out = Tensor.zeros(B, C);
+        LossKernels.logSoftmaxForward(out.data(), x.data(), B, C);
+        if (recording(x)) {
+            out.setGradFn(new Node("log_softmax", new Tensor[] {x},
+                    () -> LossKernels.logSoftmaxBackward(x.gradBuffer(), out.grad(), out.data(), B, C)));
+        }
+        return out;
+    }
+
+    /** Negative log-likelihood of [B, C] log-probabilities, mean over the batch, as {@code F.nll_loss}. */
+    public static Tensor nllLoss(Tensor logProbs, int[] targets) {
+        require2d(logProbs, "nll_loss");
+        int B = logProbs.size(0), C = logProbs.size(1);
+        Tensor out = Tensor.scalar((float) LossKernels.nllLossForward(logProbs.data(), targets, B, C));
+        int[] t = targets.clone();
+        if (recording(logProbs)) {
+            out.setGradFn(new Node("nll_loss", new Tensor[] {logProbs},
+                    () -> LossKernels.nllLossBackward(logProbs.gradBuffer(), t, out.grad()[0], B, C)));
+        }
+        return out;
+    }
+
+    /**
+     * Cross-entropy between [B, C] logits and integer class targets, mean over the batch, as
+     * {@code torch.nn.CrossEntropyLoss()}: log-softmax and NLL fused into one op with a one-pass backward.
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] targets) {
+        require2d(logits, "cross_entropy");
+        int B = logits.size(0), C = logits.size(1);
+        float[] probs = new float[B * C];
+        Tensor out = Tensor.scalar((float) LossKernels.crossEntropyForward(probs, logits.data(), targets, B, C));
+        int[] t = targets.clone();
+        if (recording(logits)) {
+            out.setGradFn(new Node("cross_entropy", new Tensor[] {logits},
+                    () -> LossKernels.crossEntropyBackward(logits.gradBuffer(), probs, t, out.grad()[0], B, C)));
+        }
+        return out;
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private static boolean recording(Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return false;
+        }
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The gradient buffer of a tensor that needs one, else null (so kernels skip that gradient). */
+    private static float[] gradOf(Tensor t) {
+        return t != null && t.requiresGrad() ? t.gradBuffer() : null;
+    }
+
+    private static float[] data(Tensor t) {
+        return t == null ? null : t.data();
+    }
+
+    private static Tensor[] inputs(Tensor x, Tensor weight, Tensor bias) {
+        return bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
+    }
+
+    private static void checkBias(Tensor bias, int n, String op) {
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != n)) {
+            throw new IllegalArgumentException(op + " bias must have shape [" + n + "], got " + Arrays.toString(bias.shape()));
+        }
+    }
+
+    private static void require2d(Tensor x, String op) {
+        if (x.dim() != 2) {
+            throw new IllegalArgumentException(op + " expects [batch, classes], got " + Arrays.toString(x.shape()));
+        }
+    }
+
+    /** The shape two operands broadcast to, by NumPy's rule: align on the right; sizes equal or one is 1. */
+    static int[] broadcastShape(String op, int[] a, int[] b) {
+        int n = Math.max(a.length, b.length);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int da = i < n - a.length ? 1 : a[i - (n - a.length)];
+            int db = i < n - b.length ? 1 : b[i - (n - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(op + ": shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
+                        + " cannot be broadcast together (dimension " + i + ": " + da + " vs " + db + ")");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /** Strides for reading an operand of {@code shape} while walking {@code outShape}: 0 where broadcast. */
+    static int[] broadcastStrides(int[] shape, int[] outShape) {
+        int[] strides = new int[outShape.length];
+        int offset = outShape.length - shape.length;
+        int stride = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            strides[d + offset] = shape[d] == 1 ? 0 : stride;
+            stride *= shape[d];
+        }
+        return strides;
+    }
+
+    private static int[] resolveShape(Tensor x, int[] shape) {
+        int inferred = -1;
+        long known = 1;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == -1) {
+                if (inferred >= 0) {
+                    throw new IllegalArgumentException("reshape: only one dimension can be -1, got " + Arrays.toString(shape));
+                }
+                inferred = d;
+            } else if (shape[d] < 0) {
+                throw new IllegalArgumentException("reshape: invalid size " + shape[d] + " in " + Arrays.toString(shape));
+            } else {
+                known *= shape[d];
+            }
+        }
+        int[] out = shape.clone();
+        if (inferred >= 0) {
+            if (known == 0 || x.numel() % known != 0) {
+                throw new IllegalArgumentException("reshape: shape " + Arrays.toString(shape) + " is invalid for "
+                        + x.numel() + " elements");
+            }
+            out[inferred] = (int) (x.numel() / known);
+        } else if (known != x.numel()) {
+            throw new IllegalArgumentException("reshape: shape " + Arrays.toString(shape) + " is invalid for input of shape "
+                    + Arrays.toString(x.shape()) + " (" + x.numel() + " elements)");
+        }
+        return out;
+    }
+}

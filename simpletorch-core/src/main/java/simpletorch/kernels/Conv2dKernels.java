@@ -1,0 +1,239 @@
+package simpletorch.kernels;
+
+/**
+ * 2-d convolution (cross-correlation, as PyTorch computes it) over NCHW arrays.
+ *
+ * <p>The fast path lowers each image to a column matrix (im2col) and multiplies it with the weight matrix, one
+ * image per task, split across {@link Parallel} workers; a 1x1 stride-1 unpadded convolution skips im2col, since
+ * the image already is that matrix. {@link #forwardNaive} and {@link #backwardNaive} are the direct seven-loop
+ * definitions in double precision: the oracle for tests.
+ */
+public final class Conv2dKernels {
+    private Conv2dKernels() {
+    }
+
+    /**
+     * out = conv2d(in, weight) + bias. Writes out.
+     *
+     * @param out    [N, OC, OH, OW], overwritten
+     * @param in     [N, C, H, W]
+     * @param weight [OC, C, KH, KW]
+     * @param bias   [OC], or null for none
+     */
+    public static void forward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
+        int P = g.OH() * g.OW();
+        int CKK = g.C() * g.KH() * g.KW();
+        int OC = g.OC();
+        boolean direct = isDirect(g);
+        Parallel.parallelFor(g.N(), (worker, from, to) -> {
+            float[] cols = direct ? null : Scratch.get(Scratch.IM2COL, CKK * P);
+            for (int n = from; n < to; n++) {
+                int outOff = n * OC * P;
+                if (direct) {
+                    Gemm.gemmNN(out, outOff, weight, 0, in, n * g.inImageSize(), OC, P, CKK, false);
+                } else {
+                    im2col(cols, in, n * g.inImageSize(), g);
+                    Gemm.gemmNN(out, outOff, weight, 0, cols, 0, OC, P, CKK, false);
+                }
+                if (bias != null) {
+                    for (int oc = 0; oc < OC; oc++) {
+                        float b = bias[oc];
+                        int row = outOff + oc * P;
+                        for (int p = 0; p < P; p++) {
+                            out[row + p] += b;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Back-propagates dout through the convolution, adding into each gradient that is not null.
+     *
+     * @param din     [N, C, H, W], += dL/din, or null
+     * @param dweight [OC, C, KH, KW], += dL/dweight, or null
+     * @param dbias   [OC], += dL/dbias, or null
+     * @param dout    [N, OC, OH, OW]
+     * @param in      [N, C, H, W], the forward input
+     * @param weight  [OC, C, KH, KW]
+     */
+    public static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in,
+                                float[] weight, ConvGeometry g) {
+        int P = g.OH() * g.OW();
+        int CKK = g.C() * g.KH() * g.KW();
+        int OC = g.OC();
+        int N = g.N();
+        boolean direct = isDirect(g);
+        // Each worker sums its images' weight gradients privately; the partial sums are added in worker order,
+        // so the result depends on the thread count but not on scheduling.
+        float[][] dweightPart = dweight == null ? null : new float[Math.min(Parallel.threads(), N)][OC * CKK];
+        Parallel.parallelFor(N, (worker, from, to) -> {
+            float[] cols = direct || dweight == null ? null : Scratch.get(Scratch.IM2COL, CKK * P);
+            float[] dcols = direct || din == null ? null : Scratch.get(Scratch.DCOLS, CKK * P);
+            for (int n = from; n < to; n++) {
+                int inOff = n * g.inImageSize();
+                int outOff = n * OC * P;
+                if (dweight != null) {
+                    if (direct) {
+                        Gemm.gemmNT(dweightPart[worker], 0, dout, outOff, in, inOff, OC, CKK, P, true);
+                    } else {
+                        im2col(cols, in, inOff, g);
+                        Gemm.gemmNT(dweightPart[worker], 0, dout, outOff, cols, 0, OC, CKK, P, true);
+                    }
+                }
+                if (din != null) {
+                    if (direct) {
+                        Gemm.gemmTN(din, inOff, weight, 0, dout, outOff, CKK, P, OC, true, CKK);
+                    } else {
+                        Gemm.gemmTN(dcols, 0, weight, 0, dout, outOff, CKK, P, OC, false, CKK);
+                        col2imAdd(din, inOff, dcols, g);
+                    }
+                }
+            }
+        });
+        if (dweight != null) {
+            for (float[] part : dweightPart) {
+                for (int i = 0; i < part.length; i++) {
+                    dweight[i] += part[i];
+                }
+            }
+        }
+        if (dbias != null) {
+            for (int n = 0; n < N; n++) {
+                for (int oc = 0; oc < OC; oc++) {
+                    int row = (n * OC + oc) * P;
+                    float s = 0;
+                    for (int p = 0; p < P; p++) {
+                        s += dout[row + p];
+                    }
+                    dbias[oc] += s;
+                }
+            }
+        }
+    }
+
+    /** A 1x1, stride-1, unpadded convolution: the input image is already the column matrix. */
+    private static boolean isDirect(ConvGeometry g) {
+        return g.KH() == 1 && g.KW() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0;
+    }
+
+    /**
+     * Lowers one image to columns: cols[(c*KH + kh)*KW + kw][oh*OW + ow] = in[c][oh*SH - PH + kh][ow*SW - PW + kw],
+     * zero where that falls in the padding. Writes cols [C*KH*KW, OH*OW].
+     */
+    static void im2col(float[] cols, float[] in, int inOff, ConvGeometry g) {
+        int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
+        int SH = g.strideH(), SW = g.strideW(), PH = g.padH(), PW = g.padW();
+        int row = 0;
+        for (int c = 0; c < g.C(); c++) {
+            for (int kh = 0; kh < g.KH(); kh++) {
+                for (int kw = 0; kw < g.KW(); kw++, row++) {
+                    int dst = row * OH * OW;
+                    for (int oh = 0; oh < OH; oh++) {
+                        int ih = oh * SH - PH + kh;
+                        if (ih < 0 || ih >= H) {
+                            java.util.Arrays.fill(cols, dst, dst + OW, 0f);
+                            dst += OW;
+                            continue;
+                        }
+                        int src = inOff + (c * H + ih) * W;
+                        for (int ow = 0; ow < OW; ow++, dst++) {
+                            int iw = ow * SW - PW + kw;
+                            cols[dst] = iw >= 0 && iw < W ? in[src + iw] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The adjoint of {@link #im2col}: din[c][ih][iw] += every column entry that was read from there. */
+    static void col2imAdd(float[] din, int dinOff, float[] dcols, ConvGeometry g) {
+        int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
+        int SH = g.strideH(), SW = g.strideW(), PH = g.padH(), PW = g.padW();
+        int row = 0;
+        for (int c = 0; c < g.C(); c++) {
+            for (int kh = 0; kh < g.KH(); kh++) {
+                for (int kw = 0; kw < g.KW(); kw++, row++) {
+                    int src = row * OH * OW;
+                    for (int oh = 0; oh < OH; oh++, src += OW) {
+                        int ih = oh * SH - PH + kh;
+                        if (ih < 0 || ih >= H) {
+                            continue;
+                        }
+                        int dst = dinOff + (c * H + ih) * W;
+                        for (int ow = 0; ow < OW; ow++) {
+                            int iw = ow * SW - PW + kw;
+                            if (iw >= 0 && iw < W) {
+                                din[dst + iw] += dcols[src + ow];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The definition, in double: out[n][oc][oh][ow] = bias[oc] + sum over c, kh, kw. Writes out. */
+    public static void forwardNaive(double[] out, double[] in, double[] weight, double[] bias, ConvGeometry g) {
+        int C = g.C(), H = g.H(), W = g.W(), OC = g.OC(), KH = g.KH(), KW = g.KW(), OH = g.OH(), OW = g.OW();
+        for (int n = 0; n < g.N(); n++) {
+            for (int oc = 0; oc < OC; oc++) {
+                for (int oh = 0; oh < OH; oh++) {
+                    for (int ow = 0; ow < OW; ow++) {
+                        double s = bias == null ? 0 : bias[oc];
+                        for (int c = 0; c < C; c++) {
+                            for (int kh = 0; kh < KH; kh++) {
+                                for (int kw = 0; kw < KW; kw++) {
+                                    int ih = oh * g.strideH() - g.padH() + kh;
+                                    int iw = ow * g.strideW() - g.padW() + kw;
+                                    if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
+                                        s += in[((n * C + c) * H + ih) * W + iw] * weight[((oc * C + c) * KH + kh) * KW + kw];
+                                    }
+                                }
+                            }
+                        }
+                        out[((n * OC + oc) * OH + oh) * OW + ow] = s;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The definition of the backward pass, in double; adds into each gradient that is not null. */
+    public static void backwardNaive(double[] din, double[] dweight, double[] dbias, double[] dout, double[] in,
+                                     double[] weight, ConvGeometry g) {
+        int C = g.C(), H = g.H(), W = g.W(), OC = g.OC(), KH = g.KH(), KW = g.KW(), OH = g.OH(), OW = g.OW();
+        for (int n = 0; n < g.N(); n++) {
+            for (int oc = 0; oc < OC; oc++) {
+                for (int oh = 0; oh < OH; oh++) {
+                    for (int ow = 0; ow < OW; ow++) {
+                        double d = dout[((n * OC + oc) * OH + oh) * OW + ow];
+                        if (dbias != null) {
+                            dbias[oc] += d;
+                        }
+                        for (int c = 0; c < C; c++) {
+                            for (int kh = 0; kh < KH; kh++) {
+                                for (int kw = 0; kw < KW; kw++) {
+                                    int ih = oh * g.strideH() - g.padH() + kh;
+                                    int iw = ow * g.strideW() - g.padW() + kw;
+                                    if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
+                                        int ii = ((n * C + c) * H + ih) * W + iw;
+                                        int wi = ((oc * C + c) * KH + kh) * KW + kw;
+                                        if (din != null) {
+                                            din[ii] += d * weight[wi];
+                                        }
+                                        if (dweight != null) {
+                                            dweight[wi] += d * in[ii];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

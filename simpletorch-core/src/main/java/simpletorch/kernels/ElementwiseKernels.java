@@ -1,0 +1,122 @@
+package simpletorch.kernels;
+
+/**
+ * Element-wise kernels: ReLU, and binary add/sub/mul with NumPy/PyTorch broadcasting.
+ *
+ * <p>Broadcasting is expressed with strides: an operand's stride is 0 along a dimension where it has size 1 (or
+ * that it lacks), so one walk over the output's index space reads the right element of each operand. The same walk
+ * in the backward pass adds each output gradient into the element it came from, which sums over broadcast
+ * dimensions. Same-shape operands take a plain loop.
+ */
+public final class ElementwiseKernels {
+    /** The binary operations with a broadcasting kernel. */
+    public enum BinaryOp { ADD, SUB, MUL }
+
+    private ElementwiseKernels() {
+    }
+
+    /** out = max(in, 0). Writes out; out and in have n elements. */
+    public static void reluForward(float[] out, float[] in, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = Math.max(in[i], 0f);
+        }
+    }
+
+    /** din += dout where the forward output was positive. PyTorch's gradient at exactly 0 is 0, and so is ours. */
+    public static void reluBackward(float[] din, float[] dout, float[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            if (out[i] > 0f) {
+                din[i] += dout[i];
+            }
+        }
+    }
+
+    /**
+     * out = a op b with broadcasting. Writes out.
+     *
+     * @param outShape the broadcast shape
+     * @param aStrides a's element strides, aligned to outShape, 0 along broadcast dimensions
+     * @param bStrides likewise for b
+     */
+    public static void binaryForward(float[] out, float[] a, int[] aStrides, float[] b, int[] bStrides,
+                                     int[] outShape, BinaryOp op) {
+        if (isContiguous(aStrides, outShape) && isContiguous(bStrides, outShape)) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = apply(op, a[i], b[i]);
+            }
+            return;
+        }
+        int[] index = new int[outShape.length];
+        int ai = 0, bi = 0;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = apply(op, a[ai], b[bi]);
+            // Odometer step: advance the last dimension, carrying into earlier ones.
+            for (int d = outShape.length - 1; d >= 0; d--) {
+                ai += aStrides[d];
+                bi += bStrides[d];
+                if (++index[d] < outShape[d]) {
+                    break;
+                }
+                ai -= aStrides[d] * outShape[d];
+                bi -= bStrides[d] * outShape[d];
+                index[d] = 0;
+            }
+        }
+    }
+
+    /**
+     * Adds d(a op b)/da * dout into da and d(a op b)/db * dout into db (either may be null), summing over the
+     * dimensions along which that operand was broadcast.
+     */
+    public static void binaryBackward(float[] da, float[] db, float[] dout, float[] a, int[] aStrides,
+                                      float[] b, int[] bStrides, int[] outShape, BinaryOp op) {
+        int[] index = new int[outShape.length];
+        int ai = 0, bi = 0;
+        for (int i = 0; i < dout.length; i++) {
+            float g = dout[i];
+            switch (op) {
+                case ADD -> {
+                    if (da != null) da[ai] += g;
+                    if (db != null) db[bi] += g;
+                }
+                case SUB -> {
+                    if (da != null) da[ai] += g;
+                    if (db != null) db[bi] -= g;
+                }
+                case MUL -> {
+                    if (da != null) da[ai] += g * b[bi];
+                    if (db != null) db[bi] += g * a[ai];
+                }
+            }
+            for (int d = outShape.length - 1; d >= 0; d--) {
+                ai += aStrides[d];
+                bi += bStrides[d];
+                if (++index[d] < outShape[d]) {
+                    break;
+                }
+                ai -= aStrides[d] * outShape[d];
+                bi -= bStrides[d] * outShape[d];
+                index[d] = 0;
+            }
+        }
+    }
+
+    private static float apply(BinaryOp op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+        };
+    }
+
+    private static boolean isContiguous(int[] strides, int[] shape) {
+        int expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && strides[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
+    }
+}

@@ -1,0 +1,89 @@
+package simpletorch.kernels;
+
+/**
+ * A fully connected layer, {@code out = in * weight^T + bias}, with PyTorch's weight layout [OUT, IN].
+ * Rows of the batch are split across {@link Parallel} workers.
+ */
+public final class LinearKernels {
+    private LinearKernels() {
+    }
+
+    /**
+     * @param out    [B, OUT], overwritten
+     * @param in     [B, IN]
+     * @param weight [OUT, IN]
+     * @param bias   [OUT], or null
+     */
+    public static void forward(float[] out, float[] in, float[] weight, float[] bias, int B, int IN, int OUT) {
+        Parallel.parallelFor(B, (worker, from, to) -> {
+            Gemm.gemmNT(out, from * OUT, in, from * IN, weight, 0, to - from, OUT, IN, false);
+            if (bias != null) {
+                for (int b = from; b < to; b++) {
+                    for (int o = 0; o < OUT; o++) {
+                        out[b * OUT + o] += bias[o];
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Adds into each gradient that is not null.
+     *
+     * @param din     [B, IN], += dout * weight
+     * @param dweight [OUT, IN], += dout^T * in
+     * @param dbias   [OUT], += column sums of dout
+     * @param dout    [B, OUT]
+     * @param in      [B, IN]
+     * @param weight  [OUT, IN]
+     */
+    public static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in, float[] weight,
+                                int B, int IN, int OUT) {
+        if (din != null) {
+            Parallel.parallelFor(B, (worker, from, to) ->
+                    Gemm.gemmNN(din, from * IN, dout, from * OUT, weight, 0, to - from, IN, OUT, true));
+        }
+        if (dweight != null) {
+            // Split over output rows: each worker owns its rows of dweight, so no reduction is needed.
+            Parallel.parallelFor(OUT, (worker, from, to) ->
+                    Gemm.gemmTN(dweight, from * IN, dout, from, in, 0, to - from, IN, B, true, OUT));
+        }
+        if (dbias != null) {
+            for (int b = 0; b < B; b++) {
+                for (int o = 0; o < OUT; o++) {
+                    dbias[o] += dout[b * OUT + o];
+                }
+            }
+        }
+    }
+
+    /** The definition, in double. Writes out. */
+    public static void forwardNaive(double[] out, double[] in, double[] weight, double[] bias, int B, int IN, int OUT) {
+        Gemm.gemmNaive(out, in, weight, B, OUT, IN, false, true, false);
+        if (bias != null) {
+            for (int b = 0; b < B; b++) {
+                for (int o = 0; o < OUT; o++) {
+                    out[b * OUT + o] += bias[o];
+                }
+            }
+        }
+    }
+
+    /** The definition of the backward pass, in double; adds into each gradient that is not null. */
+    public static void backwardNaive(double[] din, double[] dweight, double[] dbias, double[] dout, double[] in,
+                                     double[] weight, int B, int IN, int OUT) {
+        if (din != null) {
+            Gemm.gemmNaive(din, dout, weight, B, IN, OUT, false, false, true);
+        }
+        if (dweight != null) {
+            Gemm.gemmNaive(dweight, dout, in, OUT, IN, B, true, false, true);
+        }
+        if (dbias != null) {
+            for (int b = 0; b < B; b++) {
+                for (int o = 0; o < OUT; o++) {
+                    dbias[o] += dout[b * OUT + o];
+                }
+            }
+        }
+    }
+}

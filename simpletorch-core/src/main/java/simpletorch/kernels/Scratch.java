@@ -1,0 +1,24 @@
+package simpletorch.kernels;
+
+/**
+ * Grow-only scratch buffers, one set per thread, so that kernels allocate nothing in steady state. The contents
+ * are garbage on return: a kernel that takes a buffer overwrites it before reading.
+ */
+final class Scratch {
+    static final int IM2COL = 0;
+    static final int DCOLS = 1;
+    private static final int SLOTS = 2;
+
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
+
+    private Scratch() {
+    }
+
+    static float[] get(int slot, int size) {
+        float[][] buffers = BUFFERS.get();
+        if (buffers[slot] == null || buffers[slot].length < size) {
+            buffers[slot] = new float[size];
+        }
+        return buffers[slot];
+    }
+}
