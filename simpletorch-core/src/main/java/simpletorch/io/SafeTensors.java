@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -246,43 +247,51 @@ public final class SafeTensors {
     public static SafeTensorsFile read(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new SafeTensorsException(file, "file is " + size
-                        + " bytes, too short for the 8-byte header length");
-            }
-            long n = readBytes(file, ch, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            // n is a u64; a negative long is a value above 2^63.
-            if (n < 0 || n > MAX_HEADER_SIZE) {
-                throw new SafeTensorsException(file, "header length " + Long.toUnsignedString(n)
-                        + " exceeds the limit of " + MAX_HEADER_SIZE + " bytes");
-            }
-            if (n > size - 8) {
-                throw new SafeTensorsException(file, "header length " + n + " runs past the end of the file ("
-                        + size + " bytes, so at most " + (size - 8) + " header bytes)");
-            }
-            String json = decodeUtf8(file, readBytes(file, ch, 8, (int) n));
-            long dataStart = 8 + n;
-            long bufferLength = size - dataStart;
-            List<Entry> entries = new ArrayList<>();
-            Map<String, String> metadata = parseHeader(file, json, bufferLength, entries);
-            checkLayout(file, entries, bufferLength);
-
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
-            Map<String, String> dtypes = new LinkedHashMap<>();
-            Map<String, long[]> longs = new LinkedHashMap<>();
-            for (Entry e : entries) {
-                float[] values = new float[(int) e.numel];
-                long[] exact = e.dtype.integral ? new long[(int) e.numel] : null;
-                readValues(file, ch, dataStart + e.begin, e.dtype, values, exact);
-                tensors.put(e.name, new Tensor(values, e.shape));
-                dtypes.put(e.name, e.dtype.name());
-                if (exact != null) {
-                    longs.put(e.name, exact);
-                }
-            }
-            return new SafeTensorsFile(tensors, dtypes, longs, metadata);
+            return read(file, ch);
         }
+    }
+
+    /**
+     * Reads from {@code ch} (its whole size, from position 0); {@code file} only names it in messages.
+     * Package-private so that tests can feed bytes from memory.
+     */
+    static SafeTensorsFile read(Path file, SeekableByteChannel ch) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw new SafeTensorsException(file, "file is " + size
+                    + " bytes, too short for the 8-byte header length");
+        }
+        long n = readBytes(file, ch, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        // n is a u64; a negative long is a value above 2^63.
+        if (n < 0 || n > MAX_HEADER_SIZE) {
+            throw new SafeTensorsException(file, "header length " + Long.toUnsignedString(n)
+                    + " exceeds the limit of " + MAX_HEADER_SIZE + " bytes");
+        }
+        if (n > size - 8) {
+            throw new SafeTensorsException(file, "header length " + n + " runs past the end of the file ("
+                    + size + " bytes, so at most " + (size - 8) + " header bytes)");
+        }
+        String json = decodeUtf8(file, readBytes(file, ch, 8, (int) n));
+        long dataStart = 8 + n;
+        long bufferLength = size - dataStart;
+        List<Entry> entries = new ArrayList<>();
+        Map<String, String> metadata = parseHeader(file, json, bufferLength, entries);
+        checkLayout(file, entries, bufferLength);
+
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, String> dtypes = new LinkedHashMap<>();
+        Map<String, long[]> longs = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            float[] values = new float[(int) e.numel];
+            long[] exact = e.dtype.integral ? new long[(int) e.numel] : null;
+            readValues(file, ch, dataStart + e.begin, e.dtype, values, exact);
+            tensors.put(e.name, new Tensor(values, e.shape));
+            dtypes.put(e.name, e.dtype.name());
+            if (exact != null) {
+                longs.put(e.name, exact);
+            }
+        }
+        return new SafeTensorsFile(tensors, dtypes, longs, metadata);
     }
 
     private static String decodeUtf8(Path file, ByteBuffer bytes) throws SafeTensorsException {
@@ -442,7 +451,7 @@ public final class SafeTensors {
         }
     }
 
-    private static void readValues(Path file, FileChannel ch, long position, Dtype dtype, float[] values,
+    private static void readValues(Path file, SeekableByteChannel ch, long position, Dtype dtype, float[] values,
                                    long[] exact) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, (long) values.length * dtype.size))
                 .order(ByteOrder.LITTLE_ENDIAN);
@@ -489,15 +498,15 @@ public final class SafeTensors {
         return (h & 0x8000) != 0 ? -magnitude : magnitude;
     }
 
-    private static ByteBuffer readBytes(Path file, FileChannel ch, long position, int length) throws IOException {
+    private static ByteBuffer readBytes(Path file, SeekableByteChannel ch, long position, int length) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(length);
         readFully(file, ch, buf, position);
         return buf.flip();
     }
 
-    private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long position) throws IOException {
+    private static void readFully(Path file, SeekableByteChannel ch, ByteBuffer buf, long position) throws IOException {
         while (buf.hasRemaining()) {
-            int n = ch.read(buf, position);
+            int n = ch.position(position).read(buf);
             if (n < 0) {
                 throw new SafeTensorsException(file, "file ended at byte " + position
                         + " while reading; was it truncated while being read?");
