@@ -1,0 +1,60 @@
+package simpletorch.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import simpletorch.data.Cifar10;
+import simpletorch.data.FakeData;
+import simpletorch.data.ImageDataset;
+import simpletorch.data.MnistDatasets;
+
+/** The data sets {@code --dataset} accepts, and how to load each split. */
+enum DatasetChoice {
+    CIFAR10("cifar10", "CIFAR-10"),
+    FASHION_MNIST("fashion-mnist", "Fashion-MNIST"),
+    MNIST("mnist", "MNIST"),
+    FAKE("fake", "FakeData");
+
+    /** Size of the fake data set's splits: CIFAR-10's. */
+    static final int FAKE_TRAIN_SIZE = 50_000;
+    static final int FAKE_TEST_SIZE = 10_000;
+
+    final String option;
+    final String displayName;
+
+    DatasetChoice(String option, String displayName) {
+        this.option = option;
+        this.displayName = displayName;
+    }
+
+    ImageDataset load(Path dataDir, boolean train, long seed) throws IOException {
+        return switch (this) {
+            case CIFAR10 -> Cifar10.load(dataDir, train);
+            case FASHION_MNIST -> MnistDatasets.load(MnistDatasets.Kind.FASHION_MNIST, dataDir, train);
+            case MNIST -> MnistDatasets.load(MnistDatasets.Kind.MNIST, dataDir, train);
+            // CIFAR-shaped random images; the test split uses another seed so it is not the training data.
+            case FAKE -> FakeData.create(train ? FAKE_TRAIN_SIZE : FAKE_TEST_SIZE, 3, 32, 32, 10, train ? seed : seed + 1);
+        };
+    }
+
+    /** Parses {@code --dataset}; an unknown name is a usage error that lists the valid ones. */
+    static final class Converter implements picocli.CommandLine.ITypeConverter<DatasetChoice> {
+        @Override
+        public DatasetChoice convert(String value) {
+            for (DatasetChoice c : values()) {
+                if (c.option.equals(value)) {
+                    return c;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException(
+                    "unknown dataset '" + value + "'; expected one of cifar10, fashion-mnist, mnist, fake");
+        }
+    }
+
+    /** The option values, for help text and completion. */
+    static final class Names implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(values()).map(c -> c.option).iterator();
+        }
+    }
+}

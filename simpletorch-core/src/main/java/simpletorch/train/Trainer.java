@@ -1,0 +1,125 @@
+package simpletorch.train;
+
+import simpletorch.autograd.GradMode;
+import simpletorch.data.Batch;
+import simpletorch.data.DataLoader;
+import simpletorch.nn.CrossEntropyLoss;
+import simpletorch.nn.Module;
+import simpletorch.optim.Optimizer;
+import simpletorch.tensor.Tensor;
+
+/**
+ * The tutorial's training and evaluation loops, readable line for line against the PyTorch original:
+ * <pre>{@code
+ * for images, labels in train_loader:          for (Batch batch : loader) {
+ *     optimizer.zero_grad()                         optimizer.zeroGrad();
+ *     outputs = model(images)                       Tensor outputs = model.forward(batch.images());
+ *     loss = criterion(outputs, labels)             Tensor loss = criterion.forward(outputs, batch.labels());
+ *     loss.backward()                               loss.backward();
+ *     optimizer.step()                              optimizer.step();
+ * }</pre>
+ */
+public final class Trainer {
+    /** Told about every finished batch; used to print progress. */
+    @FunctionalInterface
+    public interface BatchListener {
+        /** @param batch 1-based index of the batch within the epoch */
+        void onBatch(int batch, float loss);
+    }
+
+    /** What one epoch did. */
+    public record EpochResult(double meanLoss, double accuracy, int images, int batches, double seconds) {
+        public double imagesPerSecond() {
+            return images / seconds;
+        }
+    }
+
+    /** What an evaluation found. */
+    public record Evaluation(int correct, int total, double meanLoss) {
+        public double accuracy() {
+            return total == 0 ? 0 : (double) correct / total;
+        }
+    }
+
+    /** Thrown when the loss stops being a finite number, so that training does not go on with garbage weights. */
+    public static final class NonFiniteLossException extends RuntimeException {
+        public NonFiniteLossException(int batch, float loss) {
+            super("loss became " + loss + " at batch " + batch + "; training stopped (try a smaller learning rate)");
+        }
+    }
+
+    private final Module model;
+    private final Optimizer optimizer;
+    private final CrossEntropyLoss criterion = new CrossEntropyLoss();
+
+    public Trainer(Module model, Optimizer optimizer) {
+        this.model = model;
+        this.optimizer = optimizer;
+    }
+
+    /** One pass over {@code loader} in training mode. */
+    public EpochResult trainEpoch(DataLoader loader, BatchListener listener) {
+        model.train();
+        long start = System.nanoTime();
+        double lossSum = 0;
+        int correct = 0, images = 0, batches = 0;
+        for (Batch batch : loader) {
+            optimizer.zeroGrad();
+            Tensor outputs = model.forward(batch.images());
+            Tensor loss = criterion.forward(outputs, batch.labels());
+            float value = loss.item();
+            if (!Float.isFinite(value)) {
+                throw new NonFiniteLossException(batches + 1, value);
+            }
+            loss.backward();
+            optimizer.step();
+
+            batches++;
+            images += batch.size();
+            lossSum += value;
+            correct += countCorrect(outputs, batch.labels());
+            if (listener != null) {
+                listener.onBatch(batches, value);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new EpochResult(batches == 0 ? 0 : lossSum / batches, images == 0 ? 0 : (double) correct / images,
+                images, batches, seconds);
+    }
+
+    /** Accuracy and mean loss of {@code model} over a loader, in evaluation mode and without a graph. */
+    public static Evaluation evaluate(Module model, DataLoader loader) {
+        model.eval();
+        CrossEntropyLoss criterion = new CrossEntropyLoss();
+        int correct = 0, total = 0;
+        double lossSum = 0;
+        try (var ignored = GradMode.noGrad()) {
+            for (Batch batch : loader) {
+                Tensor outputs = model.forward(batch.images());
+                lossSum += (double) criterion.forward(outputs, batch.labels()).item() * batch.size();
+                correct += countCorrect(outputs, batch.labels());
+                total += batch.size();
+            }
+        }
+        return new Evaluation(correct, total, total == 0 ? 0 : lossSum / total);
+    }
+
+    /** How many rows of [B, C] logits have their maximum at the target class (first maximum on ties, as argmax). */
+    public static int countCorrect(Tensor logits, int[] targets) {
+        int B = logits.size(0), C = logits.size(1);
+        float[] d = logits.data();
+        int correct = 0;
+        for (int b = 0; b < B; b++) {
+            int best = 0;
+            for (int j = 1; j < C; j++) {
+                if (d[b * C + j] > d[b * C + best]) {
+                    best = j;
+                }
+            }
+            if (best == targets[b]) {
+                correct++;
+            }
+        }
+        return correct;
+    }
+}
