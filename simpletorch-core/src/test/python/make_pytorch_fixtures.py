@@ -10,6 +10,7 @@ It writes, into simpletorch-core/src/test/resources/fixtures/:
   simplenet_cifar.safetensors    SimpleNet(3, 32, 32): seeded default init, one batch of 4, logits, loss, every
                                  parameter gradient (grad.<name>) and the input gradient (grad.input)
   simplenet_mnist.safetensors    the same for SimpleNet(1, 28, 28) and a batch of 3
+  simplenet_ties.safetensors     the same with inputs that tie inside max-pool windows (constant, blocky)
   sgd_steps.safetensors          5 SGD steps on 5 fixed batches for four option sets (prefixes plain., momentum.,
                                  nesterov_wd., dampening.): the loss of every step, the weights after step 1
                                  and after step 5
@@ -92,10 +93,19 @@ def state(model, prefix=""):
 
 # ---- a, b: one forward and backward ------------------------------------------------------------------------------
 
-def forward_backward_fixture(filename, seed, channels, size, batch):
+def tied_inputs(batch, channels, size):
+    """Inputs with exact ties inside the 2x2 pooling windows, where max-pool's choice of the first maximum
+    decides which input gets the gradient: constant images, and images of values in {-1, 0, 1} in 2x2 blocks."""
+    x = torch.randint(-1, 2, (batch, channels, size // 2, size // 2)).float()
+    x = x.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+    x[0] = 0.5
+    return x
+
+
+def forward_backward_fixture(filename, seed, channels, size, batch, inputs="randn"):
     torch.manual_seed(seed)
     model = SimpleNet(channels, size)
-    x = torch.randn(batch, channels, size, size)
+    x = torch.randn(batch, channels, size, size) if inputs == "randn" else tied_inputs(batch, channels, size)
     y = torch.randint(0, 10, (batch,))
     tensors = state(model)
     tensors["input"] = x.clone()
@@ -109,9 +119,11 @@ def forward_backward_fixture(filename, seed, channels, size, batch):
     for name, p in model.named_parameters():
         tensors["grad." + name] = p.grad.clone()
     tensors["grad.input"] = x.grad.clone()
+    input_desc = (f"randn({batch}, {channels}, {size}, {size})" if inputs == "randn" else
+                  "tied_inputs() (see the script): constant and 2x2-blocky images, for max-pool ties")
     write_safetensors(os.path.join(OUT_DIR, filename), tensors, metadata(seed,
         f"SimpleNet({channels}, {size}, {size}) with torch default init after manual_seed({seed}); "
-        f"input = randn({batch}, {channels}, {size}, {size}), target = randint(0, 10, ({batch},)) drawn next; "
+        f"input = {input_desc}, target = randint(0, 10, ({batch},)) drawn next; "
         "loss = cross_entropy(model(input), target), mean reduction; grad.* after loss.backward()"))
 
 
@@ -199,6 +211,7 @@ def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     forward_backward_fixture("simplenet_cifar.safetensors", seed=0, channels=3, size=32, batch=4)
     forward_backward_fixture("simplenet_mnist.safetensors", seed=1, channels=1, size=28, batch=3)
+    forward_backward_fixture("simplenet_ties.safetensors", seed=3, channels=1, size=28, batch=3, inputs="ties")
     sgd_fixture("sgd_steps.safetensors", seed=2)
     if os.path.isdir(FASHION_DIR):
         fashion_fixture("fashion_mnist_steps.safetensors", seed=42)
