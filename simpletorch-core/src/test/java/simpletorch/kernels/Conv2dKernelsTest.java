@@ -1,0 +1,184 @@
+package simpletorch.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static simpletorch.testing.NumericAssertions.assertClose;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import simpletorch.tensor.Generator;
+import simpletorch.testing.FiniteDifferences;
+import simpletorch.testing.TestData;
+import simpletorch.testing.Threads;
+
+/**
+ * The im2col convolution against the seven-loop naive twin (float vs double), and the naive twin's backward
+ * against finite differences.
+ */
+class Conv2dKernelsTest {
+    // Outputs are sums of up to ~300 products of values in [-1, 1); float32 rounding stays well inside this.
+    static final double ATOL = 1e-5;
+    static final double RTOL = 1e-4;
+
+    /** N, C, H, W, OC, K, stride, padding. Channel counts off multiples of 8, odd sizes, batches 1, 5 and 7. */
+    static final int[][] SHAPES = {
+            {1, 3, 7, 7, 5, 1, 1, 0},   // 1x1 stride-1 unpadded: the direct path, batch 1
+            {5, 5, 9, 7, 3, 1, 1, 0},   // direct path, batch not divisible by 2 or 3
+            {5, 3, 9, 9, 7, 1, 2, 0},   // 1x1 but strided: im2col
+            {2, 3, 5, 5, 4, 1, 1, 1},   // 1x1 but padded: im2col
+            {1, 3, 7, 9, 5, 3, 1, 1},
+            {5, 7, 9, 7, 3, 3, 2, 1},
+            {2, 5, 7, 7, 3, 3, 2, 0},
+            {7, 3, 5, 5, 5, 3, 1, 0},
+            {3, 5, 11, 9, 7, 5, 1, 2},
+            {4, 3, 9, 11, 5, 5, 2, 2},
+            {1, 7, 6, 6, 3, 5, 1, 1},
+            {2, 3, 3, 3, 2, 3, 1, 2},   // padding 2 around a 3x3 input: corner windows see only padding
+    };
+
+    static Stream<Arguments> shapesAndThreads() {
+        List<Arguments> out = new ArrayList<>();
+        for (int threads = 1; threads <= 3; threads++) {
+            for (int[] s : SHAPES) {
+                out.add(Arguments.of(threads, s));
+            }
+        }
+        return out.stream();
+    }
+
+    static ConvGeometry geometry(int[] s) {
+        return new ConvGeometry(s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[6], s[7], s[7]);
+    }
+
+    @ParameterizedTest(name = "threads={0} shape={1}")
+    @MethodSource("shapesAndThreads")
+    void forwardMatchesNaive(int threads, int[] shape) {
+        ConvGeometry geo = geometry(shape);
+        Generator g = new Generator(1000 + java.util.Arrays.hashCode(shape));
+        float[] in = TestData.uniform(g, geo.N() * geo.inImageSize());
+        float[] weight = TestData.uniform(g, geo.OC() * geo.C() * geo.KH() * geo.KW());
+        float[] bias = TestData.uniform(g, geo.OC());
+        for (boolean withBias : new boolean[] {true, false}) {
+            double[] want = new double[geo.N() * geo.outImageSize()];
+            Conv2dKernels.forwardNaive(want, TestData.toDouble(in), TestData.toDouble(weight),
+                    withBias ? TestData.toDouble(bias) : null, geo);
+            float[] out = TestData.uniform(g, want.length); // garbage: forward must overwrite
+            Threads.with(threads, () -> Conv2dKernels.forward(out, in, weight, withBias ? bias : null, geo));
+            assertClose("conv2d forward " + geo + " bias=" + withBias, out, want, ATOL, RTOL);
+        }
+    }
+
+    /** Every combination of null gradients, each non-null one pre-filled so that accumulation is checked too. */
+    @ParameterizedTest(name = "threads={0} shape={1}")
+    @MethodSource("shapesAndThreads")
+    void backwardMatchesNaiveAndAddsIntoGradients(int threads, int[] shape) {
+        ConvGeometry geo = geometry(shape);
+        Generator g = new Generator(2000 + java.util.Arrays.hashCode(shape));
+        int wn = geo.OC() * geo.C() * geo.KH() * geo.KW();
+        float[] in = TestData.uniform(g, geo.N() * geo.inImageSize());
+        float[] weight = TestData.uniform(g, wn);
+        float[] dout = TestData.uniform(g, geo.N() * geo.outImageSize());
+        float[] din0 = TestData.uniform(g, in.length);
+        float[] dweight0 = TestData.uniform(g, wn);
+        float[] dbias0 = TestData.uniform(g, geo.OC());
+
+        double[] din = TestData.toDouble(din0);
+        double[] dweight = TestData.toDouble(dweight0);
+        double[] dbias = TestData.toDouble(dbias0);
+        Conv2dKernels.backwardNaive(din, dweight, dbias, TestData.toDouble(dout), TestData.toDouble(in),
+                TestData.toDouble(weight), geo);
+
+        for (int mask = 0; mask < 8; mask++) {
+            float[] fdin = (mask & 1) != 0 ? din0.clone() : null;
+            float[] fdweight = (mask & 2) != 0 ? dweight0.clone() : null;
+            float[] fdbias = (mask & 4) != 0 ? dbias0.clone() : null;
+            Threads.with(threads, () -> Conv2dKernels.backward(fdin, fdweight, fdbias, dout, in, weight, geo));
+            String what = "conv2d backward " + geo + " mask=" + mask + " ";
+            if (fdin != null) {
+                assertClose(what + "din", fdin, din, ATOL, RTOL);
+            }
+            if (fdweight != null) {
+                assertClose(what + "dweight", fdweight, dweight, ATOL, RTOL);
+            }
+            if (fdbias != null) {
+                assertClose(what + "dbias", fdbias, dbias, ATOL, RTOL);
+            }
+        }
+    }
+
+    @Test
+    void backwardCalledTwiceDoublesTheGradients() {
+        ConvGeometry geo = geometry(new int[] {3, 5, 7, 7, 3, 3, 2, 1});
+        Generator g = new Generator(7);
+        float[] in = TestData.uniform(g, geo.N() * geo.inImageSize());
+        float[] weight = TestData.uniform(g, geo.OC() * geo.C() * 9);
+        float[] dout = TestData.uniform(g, geo.N() * geo.outImageSize());
+        float[] din = new float[in.length], dweight = new float[weight.length], dbias = new float[geo.OC()];
+        Conv2dKernels.backward(din, dweight, dbias, dout, in, weight, geo);
+        float[] din1 = din.clone(), dweight1 = dweight.clone(), dbias1 = dbias.clone();
+        Conv2dKernels.backward(din, dweight, dbias, dout, in, weight, geo);
+        assertClose("din twice", din, times2(din1), 1e-6, 1e-6);
+        assertClose("dweight twice", dweight, times2(dweight1), 1e-6, 1e-6);
+        assertClose("dbias twice", dbias, times2(dbias1), 1e-6, 1e-6);
+    }
+
+    @Test
+    void sameThreadCountGivesBitIdenticalResults() {
+        ConvGeometry geo = geometry(new int[] {5, 3, 9, 9, 7, 3, 1, 1});
+        Generator g = new Generator(8);
+        float[] in = TestData.uniform(g, geo.N() * geo.inImageSize());
+        float[] weight = TestData.uniform(g, geo.OC() * geo.C() * 9);
+        float[] dout = TestData.uniform(g, geo.N() * geo.outImageSize());
+        Threads.with(3, () -> {
+            float[] first = new float[weight.length], second = new float[weight.length];
+            Conv2dKernels.backward(null, first, null, dout, in, weight, geo);
+            Conv2dKernels.backward(null, second, null, dout, in, weight, geo);
+            assertThat(second).containsExactly(first);
+        });
+    }
+
+    /** Stride and padding edge cases, batch 1, windows hanging over the edge, rows a stride skips. */
+    @ParameterizedTest(name = "shape={0}")
+    @MethodSource("finiteDifferenceShapes")
+    void naiveBackwardMatchesFiniteDifferences(int[] shape) {
+        ConvGeometry geo = geometry(shape);
+        Generator g = new Generator(3000 + java.util.Arrays.hashCode(shape));
+        double[] in = TestData.toDouble(TestData.uniform(g, geo.N() * geo.inImageSize()));
+        double[] weight = TestData.toDouble(TestData.uniform(g, geo.OC() * geo.C() * geo.KH() * geo.KW()));
+        double[] bias = TestData.toDouble(TestData.uniform(g, geo.OC()));
+        double[] r = TestData.toDouble(TestData.uniform(g, geo.N() * geo.outImageSize()));
+        double[] din = new double[in.length], dweight = new double[weight.length], dbias = new double[bias.length];
+        Conv2dKernels.backwardNaive(din, dweight, dbias, r, in, weight, geo);
+
+        assertClose("din", din, FiniteDifferences.gradient(x -> loss(x, weight, bias, r, geo), in), 1e-5, 1e-3);
+        assertClose("dweight", dweight, FiniteDifferences.gradient(w -> loss(in, w, bias, r, geo), weight), 1e-5, 1e-3);
+        assertClose("dbias", dbias, FiniteDifferences.gradient(b -> loss(in, weight, b, r, geo), bias), 1e-5, 1e-3);
+    }
+
+    static Stream<int[]> finiteDifferenceShapes() {
+        return Stream.of(
+                new int[] {1, 3, 7, 6, 4, 3, 2, 1},  // stride 2, padding 1, batch 1
+                new int[] {1, 2, 5, 5, 3, 3, 1, 2},  // padding 2 with a 3x3 kernel
+                new int[] {2, 2, 6, 6, 2, 3, 2, 0},  // stride 2 skips the last row and column
+                new int[] {1, 3, 5, 7, 2, 1, 2, 0},  // 1x1 strided
+                new int[] {2, 2, 7, 7, 2, 5, 2, 2}); // 5x5, stride 2, padding 2
+    }
+
+    private static double loss(double[] in, double[] weight, double[] bias, double[] r, ConvGeometry geo) {
+        double[] out = new double[r.length];
+        Conv2dKernels.forwardNaive(out, in, weight, bias, geo);
+        return FiniteDifferences.dot(out, r);
+    }
+
+    static float[] times2(float[] a) {
+        float[] b = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = 2 * a[i];
+        }
+        return b;
+    }
+}

@@ -1,0 +1,112 @@
+package simpletorch.kernels;
+
+import static simpletorch.testing.NumericAssertions.assertClose;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import simpletorch.tensor.Generator;
+import simpletorch.testing.FiniteDifferences;
+import simpletorch.testing.TestData;
+import simpletorch.testing.Threads;
+
+/** The linear layer's kernels against their naive twins, and the naive backward against finite differences. */
+class LinearKernelsTest {
+    static final double ATOL = 1e-5;
+    static final double RTOL = 1e-4;
+
+    /** B, IN, OUT. */
+    static final int[][] SHAPES = {{1, 7, 5}, {5, 13, 3}, {7, 33, 10}, {3, 1, 1}, {4, 130, 9}, {2, 5, 11}};
+
+    static Stream<Arguments> shapesAndThreads() {
+        List<Arguments> out = new ArrayList<>();
+        for (int threads = 1; threads <= 3; threads++) {
+            for (int[] s : SHAPES) {
+                out.add(Arguments.of(threads, s));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "threads={0} B,IN,OUT={1}")
+    @MethodSource("shapesAndThreads")
+    void forwardAndBackwardMatchNaive(int threads, int[] shape) {
+        int B = shape[0], IN = shape[1], OUT = shape[2];
+        Generator g = new Generator(800 + Arrays.hashCode(shape));
+        float[] in = TestData.uniform(g, B * IN);
+        float[] weight = TestData.uniform(g, OUT * IN);
+        float[] bias = TestData.uniform(g, OUT);
+        for (boolean withBias : new boolean[] {true, false}) {
+            double[] want = new double[B * OUT];
+            LinearKernels.forwardNaive(want, TestData.toDouble(in), TestData.toDouble(weight),
+                    withBias ? TestData.toDouble(bias) : null, B, IN, OUT);
+            float[] out = TestData.uniform(g, B * OUT);
+            Threads.with(threads, () -> LinearKernels.forward(out, in, weight, withBias ? bias : null, B, IN, OUT));
+            assertClose("linear forward bias=" + withBias, out, want, ATOL, RTOL);
+        }
+
+        float[] dout = TestData.uniform(g, B * OUT);
+        float[] din0 = TestData.uniform(g, B * IN), dweight0 = TestData.uniform(g, OUT * IN), dbias0 = TestData.uniform(g, OUT);
+        double[] din = TestData.toDouble(din0), dweight = TestData.toDouble(dweight0), dbias = TestData.toDouble(dbias0);
+        LinearKernels.backwardNaive(din, dweight, dbias, TestData.toDouble(dout), TestData.toDouble(in),
+                TestData.toDouble(weight), B, IN, OUT);
+        for (int mask = 0; mask < 8; mask++) {
+            float[] fdin = (mask & 1) != 0 ? din0.clone() : null;
+            float[] fdweight = (mask & 2) != 0 ? dweight0.clone() : null;
+            float[] fdbias = (mask & 4) != 0 ? dbias0.clone() : null;
+            Threads.with(threads, () -> LinearKernels.backward(fdin, fdweight, fdbias, dout, in, weight, B, IN, OUT));
+            if (fdin != null) {
+                assertClose("linear din mask=" + mask, fdin, din, ATOL, RTOL);
+            }
+            if (fdweight != null) {
+                assertClose("linear dweight mask=" + mask, fdweight, dweight, ATOL, RTOL);
+            }
+            if (fdbias != null) {
+                assertClose("linear dbias mask=" + mask, fdbias, dbias, ATOL, RTOL);
+            }
+        }
+    }
+
+    @Test
+    void backwardCalledTwiceDoublesTheGradients() {
+        int B = 5, IN = 6, OUT = 4;
+        Generator g = new Generator(10);
+        float[] in = TestData.uniform(g, B * IN), weight = TestData.uniform(g, OUT * IN), dout = TestData.uniform(g, B * OUT);
+        float[] din = new float[B * IN], dweight = new float[OUT * IN], dbias = new float[OUT];
+        Threads.with(2, () -> {
+            LinearKernels.backward(din, dweight, dbias, dout, in, weight, B, IN, OUT);
+            float[] din1 = din.clone(), dweight1 = dweight.clone(), dbias1 = dbias.clone();
+            LinearKernels.backward(din, dweight, dbias, dout, in, weight, B, IN, OUT);
+            assertClose("din twice", din, Conv2dKernelsTest.times2(din1), 1e-6, 1e-6);
+            assertClose("dweight twice", dweight, Conv2dKernelsTest.times2(dweight1), 1e-6, 1e-6);
+            assertClose("dbias twice", dbias, Conv2dKernelsTest.times2(dbias1), 1e-6, 1e-6);
+        });
+    }
+
+    @ParameterizedTest(name = "B={0} IN={1} OUT={2}")
+    @CsvSource({"1,4,3", "3,5,2", "2,1,6"})
+    void naiveBackwardMatchesFiniteDifferences(int B, int IN, int OUT) {
+        Generator g = new Generator(900 + B * 100 + IN * 10 + OUT);
+        double[] in = TestData.toDouble(TestData.uniform(g, B * IN));
+        double[] weight = TestData.toDouble(TestData.uniform(g, OUT * IN));
+        double[] bias = TestData.toDouble(TestData.uniform(g, OUT));
+        double[] r = TestData.toDouble(TestData.uniform(g, B * OUT));
+        double[] din = new double[in.length], dweight = new double[weight.length], dbias = new double[OUT];
+        LinearKernels.backwardNaive(din, dweight, dbias, r, in, weight, B, IN, OUT);
+        assertClose("din", din, FiniteDifferences.gradient(x -> loss(x, weight, bias, r, B, IN, OUT), in), 1e-5, 1e-3);
+        assertClose("dweight", dweight, FiniteDifferences.gradient(w -> loss(in, w, bias, r, B, IN, OUT), weight), 1e-5, 1e-3);
+        assertClose("dbias", dbias, FiniteDifferences.gradient(b -> loss(in, weight, b, r, B, IN, OUT), bias), 1e-5, 1e-3);
+    }
+
+    private static double loss(double[] in, double[] weight, double[] bias, double[] r, int B, int IN, int OUT) {
+        double[] out = new double[B * OUT];
+        LinearKernels.forwardNaive(out, in, weight, bias, B, IN, OUT);
+        return FiniteDifferences.dot(out, r);
+    }
+}

@@ -1,0 +1,159 @@
+package simpletorch.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static simpletorch.testing.NumericAssertions.assertClose;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import simpletorch.tensor.Generator;
+import simpletorch.testing.FiniteDifferences;
+import simpletorch.testing.TestData;
+import simpletorch.testing.Threads;
+
+/** Max pooling against its naive twin (values, argmax, backward), and the naive backward against finite differences. */
+class PoolKernelsTest {
+
+    /** N, C, H, W, K, stride, padding: kernel 2 and 3, stride 1 and 2, padding 0 and 1, odd sizes, odd batches. */
+    static final int[][] SHAPES = {
+            {2, 3, 7, 7, 2, 2, 0},
+            {1, 5, 8, 9, 2, 1, 0},
+            {3, 3, 9, 7, 3, 2, 1},
+            {5, 7, 6, 5, 3, 1, 1},
+            {2, 3, 7, 9, 2, 2, 1},
+            {1, 1, 5, 5, 3, 3, 0},
+            {7, 5, 5, 6, 3, 2, 0},
+            {3, 7, 4, 5, 2, 1, 1},
+    };
+
+    static Stream<Arguments> shapesAndThreads() {
+        List<Arguments> out = new ArrayList<>();
+        for (int threads = 1; threads <= 3; threads++) {
+            for (int[] s : SHAPES) {
+                out.add(Arguments.of(threads, s));
+            }
+        }
+        return out.stream();
+    }
+
+    static PoolGeometry geometry(int[] s) {
+        return new PoolGeometry(s[0], s[1], s[2], s[3], s[4], s[4], s[5], s[5], s[6], s[6]);
+    }
+
+    static int outSize(PoolGeometry geo) {
+        return geo.N() * geo.C() * geo.OH() * geo.OW();
+    }
+
+    @ParameterizedTest(name = "threads={0} shape={1}")
+    @MethodSource("shapesAndThreads")
+    void forwardAndBackwardMatchNaive(int threads, int[] shape) {
+        PoolGeometry geo = geometry(shape);
+        Generator g = new Generator(500 + Arrays.hashCode(shape));
+        float[] in = TestData.uniform(g, geo.N() * geo.C() * geo.H() * geo.W());
+        int n = outSize(geo);
+        double[] want = new double[n];
+        int[] wantArgmax = new int[n];
+        PoolKernels.maxPool2dForwardNaive(want, wantArgmax, TestData.toDouble(in), geo);
+
+        float[] out = TestData.uniform(g, n);
+        int[] argmax = new int[n];
+        Arrays.fill(argmax, -7);
+        Threads.with(threads, () -> PoolKernels.maxPool2dForward(out, argmax, in, geo));
+        assertClose("max_pool2d values " + geo, out, want, 0, 0); // a max is exact
+        assertThat(argmax).as("argmax " + geo).containsExactly(wantArgmax);
+
+        float[] dout = TestData.uniform(g, n);
+        float[] din0 = TestData.uniform(g, in.length);
+        double[] din = TestData.toDouble(din0);
+        PoolKernels.maxPool2dBackwardNaive(din, TestData.toDouble(dout), wantArgmax, geo);
+        float[] fdin = din0.clone();
+        Threads.with(threads, () -> PoolKernels.maxPool2dBackward(fdin, dout, argmax, geo));
+        assertClose("max_pool2d din " + geo, fdin, din, 1e-6, 1e-5);
+    }
+
+    /** Values from {0, 1, 2} make ties common: both kernels must pick the first maximum in row-major window order. */
+    @ParameterizedTest(name = "threads={0} shape={1}")
+    @MethodSource("shapesAndThreads")
+    void tiesGoToTheFirstMaximumLikeTheNaiveKernel(int threads, int[] shape) {
+        PoolGeometry geo = geometry(shape);
+        Generator g = new Generator(600 + Arrays.hashCode(shape));
+        float[] in = new float[geo.N() * geo.C() * geo.H() * geo.W()];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = g.nextInt(3);
+        }
+        int n = outSize(geo);
+        double[] want = new double[n];
+        int[] wantArgmax = new int[n];
+        PoolKernels.maxPool2dForwardNaive(want, wantArgmax, TestData.toDouble(in), geo);
+        float[] out = new float[n];
+        int[] argmax = new int[n];
+        Threads.with(threads, () -> PoolKernels.maxPool2dForward(out, argmax, in, geo));
+        assertThat(argmax).as("argmax with ties " + geo).containsExactly(wantArgmax);
+    }
+
+    @Test
+    void paddingNeverWinsEvenWhenEveryRealValueIsNegative() {
+        PoolGeometry geo = new PoolGeometry(1, 1, 3, 3, 3, 3, 1, 1, 1, 1);
+        float[] in = new float[9];
+        Arrays.fill(in, -5f);
+        in[4] = -1f;
+        float[] out = new float[9];
+        int[] argmax = new int[9];
+        PoolKernels.maxPool2dForward(out, argmax, in, geo);
+        for (float v : out) {
+            assertThat(v).isEqualTo(-1f); // every 3x3 window around a pixel of a 3x3 image holds the centre
+        }
+        assertThat(argmax).containsOnly(4);
+    }
+
+    @Test
+    void backwardCalledTwiceDoublesTheGradient() {
+        PoolGeometry geo = geometry(new int[] {2, 3, 7, 7, 3, 1, 1}); // overlapping windows: one input wins many
+        Generator g = new Generator(9);
+        float[] in = TestData.uniform(g, 2 * 3 * 49);
+        int n = outSize(geo);
+        float[] out = new float[n];
+        int[] argmax = new int[n];
+        PoolKernels.maxPool2dForward(out, argmax, in, geo);
+        float[] dout = TestData.uniform(g, n);
+        float[] din = new float[in.length];
+        PoolKernels.maxPool2dBackward(din, dout, argmax, geo);
+        float[] once = din.clone();
+        PoolKernels.maxPool2dBackward(din, dout, argmax, geo);
+        assertClose("din twice", din, Conv2dKernelsTest.times2(once), 1e-6, 1e-6);
+    }
+
+    @ParameterizedTest(name = "shape={0}")
+    @MethodSource("finiteDifferenceShapes")
+    void naiveBackwardMatchesFiniteDifferences(int[] shape) {
+        PoolGeometry geo = geometry(shape);
+        Generator g = new Generator(700 + Arrays.hashCode(shape));
+        double[] in = TestData.toDouble(TestData.distinct(g, geo.N() * geo.C() * geo.H() * geo.W()));
+        int n = outSize(geo);
+        double[] r = TestData.toDouble(TestData.uniform(g, n));
+        double[] out = new double[n];
+        int[] argmax = new int[n];
+        PoolKernels.maxPool2dForwardNaive(out, argmax, in, geo);
+        double[] din = new double[in.length];
+        PoolKernels.maxPool2dBackwardNaive(din, r, argmax, geo);
+        double[] fd = FiniteDifferences.gradient(x -> {
+            double[] o = new double[n];
+            PoolKernels.maxPool2dForwardNaive(o, new int[n], x, geo);
+            return FiniteDifferences.dot(o, r);
+        }, in);
+        assertClose("max_pool2d din " + geo, din, fd, 1e-5, 1e-3);
+    }
+
+    static Stream<int[]> finiteDifferenceShapes() {
+        return Stream.of(
+                new int[] {1, 2, 6, 6, 2, 2, 0},
+                new int[] {1, 2, 5, 5, 3, 1, 1},  // overlapping windows, padding 1
+                new int[] {2, 1, 7, 7, 3, 2, 1},
+                new int[] {1, 3, 5, 4, 2, 1, 1});
+    }
+}
