@@ -39,6 +39,8 @@ public final class MaxPool2d extends Module {
 
     @Override
     protected String extraRepr() {
-        return "kernel_size=" + kernelSize + ", stride=" + stride + ", padding=" + padding;
+        // PyTorch's repr always lists dilation and ceil_mode; this layer supports only their defaults.
+        return "kernel_size=" + kernelSize + ", stride=" + stride + ", padding=" + padding
+                + ", dilation=1, ceil_mode=False";
     }
 }
