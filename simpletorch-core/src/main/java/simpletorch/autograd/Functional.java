@@ -212,7 +212,8 @@ public final class Functional {
         }
         if (x.dim() != 4 || x.size(1) != weight.size(1)) {
             throw new IllegalArgumentException("conv2d expected input of shape [N, " + weight.size(1)
-                    + ", H, W], got " + Arrays.toString(x.shape()));
+                    + ", H, W] for weight of shape " + Arrays.toString(weight.shape()) + ", got "
+                    + Arrays.toString(x.shape()));
         }
         checkBias(bias, weight.size(0), "conv2d");
         ConvGeometry g = new ConvGeometry(x.size(0), x.size(1), x.size(2), x.size(3), weight.size(0),
