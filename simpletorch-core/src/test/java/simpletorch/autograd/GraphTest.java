@@ -1,0 +1,133 @@
+package simpletorch.autograd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static simpletorch.testing.NumericAssertions.assertClose;
+
+import org.junit.jupiter.api.Test;
+import simpletorch.tensor.Tensor;
+
+/** How the autograd graph behaves: accumulation, grad mode, leaf rules, freed intermediate gradients. */
+class GraphTest {
+
+    private static Tensor leaf(float... values) {
+        return Tensor.of(values, values.length).requiresGrad(true);
+    }
+
+    @Test
+    void aTensorUsedTwiceInOneOpGetsBothGradients() {
+        Tensor x = leaf(1, 2, -3);
+        Functional.sum(Functional.mul(x, x)).backward();
+        assertThat(x.grad()).containsExactly(2, 4, -6); // d(x^2)/dx = 2x
+
+        Tensor y = leaf(1, 2, -3);
+        Functional.sum(Functional.add(y, y)).backward();
+        assertThat(y.grad()).containsExactly(2, 2, 2);
+    }
+
+    /** y feeds two ops; both contributions must reach y before y's own backward runs (topological order). */
+    @Test
+    void anIntermediateUsedTwiceAccumulatesBeforePropagating() {
+        Tensor x = leaf(0.5f, 2, -1);
+        Tensor y = Functional.mul(x, Tensor.of(new float[] {3, 3, 3}, 3)); // y = 3x
+        Tensor z = Functional.add(Functional.mul(y, y), y);                // z = y^2 + y
+        Functional.sum(z).backward();
+        // dz/dx = (2y + 1) * 3
+        assertClose("dx", x.grad(), new double[] {(2 * 1.5 + 1) * 3, (2 * 6 + 1) * 3, (2 * -3 + 1) * 3}, 1e-6, 1e-6);
+    }
+
+    @Test
+    void gradientsAccumulateAcrossBackwardCallsUntilZeroGrad() {
+        Tensor x = leaf(1, 2, 3);
+        Tensor c = Tensor.of(new float[] {4, 5, 6}, 3);
+        Functional.sum(Functional.mul(x, c)).backward();
+        assertThat(x.grad()).containsExactly(4, 5, 6);
+        Functional.sum(Functional.mul(x, c)).backward();
+        assertThat(x.grad()).containsExactly(8, 10, 12);
+        x.zeroGrad();
+        assertThat(x.grad()).containsExactly(0, 0, 0);
+        Functional.sum(Functional.mul(x, c)).backward();
+        assertThat(x.grad()).containsExactly(4, 5, 6);
+    }
+
+    @Test
+    void onlyTensorsThatRequireAGradientGetOne() {
+        Tensor x = leaf(1, 2);
+        Tensor w = Tensor.of(new float[] {3, 4}, 2);
+        Functional.sum(Functional.mul(x, w)).backward();
+        assertThat(x.grad()).containsExactly(3, 4);
+        assertThat(w.grad()).isNull();
+        assertThat(w.requiresGrad()).isFalse();
+    }
+
+    @Test
+    void noGradRecordsNothingAndRestoresThePreviousMode() {
+        Tensor x = leaf(1, 2, 3);
+        try (var outer = GradMode.noGrad()) {
+            Tensor y = Functional.relu(Functional.mul(x, x));
+            assertThat(y.requiresGrad()).isFalse();
+            assertThat(y.gradFn()).isNull();
+            try (var inner = GradMode.noGrad()) {
+                assertThat(GradMode.isEnabled()).isFalse();
+            }
+            assertThat(GradMode.isEnabled()).as("closing a nested guard keeps the outer one's mode").isFalse();
+            assertThatThrownBy(() -> y.backward(new float[3])).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("does not require a gradient");
+        }
+        assertThat(GradMode.isEnabled()).isTrue();
+        Tensor z = Functional.mul(x, x);
+        assertThat(z.requiresGrad()).isTrue();
+        assertThat(z.gradFn().op()).isEqualTo("mul");
+    }
+
+    @Test
+    void requiresGradOnANonLeafThrowsNamingTheOp() {
+        Tensor y = Functional.relu(leaf(1, -1));
+        assertThat(y.isLeaf()).isFalse();
+        assertThatThrownBy(() -> y.requiresGrad(true))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("leaf")
+                .hasMessageContaining("relu");
+        assertThat(y.detach().requiresGrad(true).requiresGrad()).isTrue(); // the way out the message suggests
+    }
+
+    @Test
+    void backwardOnANonScalarWithoutAGradientThrowsClearly() {
+        Tensor x = Tensor.of(new float[6], 2, 3).requiresGrad(true);
+        Tensor y = Functional.mul(x, x);
+        assertThatThrownBy(y::backward)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("needs a scalar")
+                .hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> y.backward(new float[5]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("gradient has 5 elements, tensor has 6");
+    }
+
+    @Test
+    void backwardWithAnExplicitGradientOnANonScalar() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 2, 2).requiresGrad(true);
+        Tensor y = Functional.mul(x, x);
+        y.backward(new float[] {1, 10, 100, 1000});
+        assertThat(x.grad()).containsExactly(2, 40, 600, 8000);
+    }
+
+    @Test
+    void intermediateGradientsAreFreedUnlessRetained() {
+        Tensor x = leaf(1, 2, 3);
+        Tensor c = Tensor.of(new float[] {4, 5, 6}, 3);
+        Tensor y = Functional.mul(x, c);
+        Tensor loss = Functional.sum(y);
+        loss.backward();
+        assertThat(y.grad()).isNull();
+        assertThat(loss.grad()).isNull();
+        assertThat(x.grad()).containsExactly(4, 5, 6); // leaves keep theirs
+
+        Tensor x2 = leaf(1, 2, 3);
+        Tensor y2 = Functional.mul(x2, c).retainGrad();
+        Tensor r = Functional.relu(y2);
+        Functional.sum(Functional.mul(r, Tensor.of(new float[] {7, 8, 9}, 3))).backward();
+        assertThat(y2.grad()).containsExactly(7, 8, 9);
+        assertThat(r.grad()).isNull();
+    }
+}
