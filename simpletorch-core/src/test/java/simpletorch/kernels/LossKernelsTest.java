@@ -118,6 +118,23 @@ class LossKernelsTest {
         assertClose("cross_entropy dlogits of large logits", d, dWant, ATOL, RTOL);
     }
 
+    /**
+     * Log-probabilities near 0 of logits near 1000 must keep float32's precision: shifting by the row max before
+     * subtracting log(sum) (as PyTorch does) keeps the error near one ulp of the result, while rounding
+     * max + log(sum) to float first costs up to half an ulp of 1000 (3e-5).
+     */
+    @Test
+    void logSoftmaxOfLargeLogitsKeepsPrecisionForLogProbsNearZero() {
+        int B = 200, C = 6;
+        Generator g = new Generator(16);
+        float[] logits = TestData.uniform(g, B * C, 995f, 1005f);
+        double[] want = new double[B * C];
+        LossKernels.logSoftmaxNaive(want, shiftByRowMax(logits, B, C), B, C);
+        float[] out = new float[B * C];
+        LossKernels.logSoftmaxForward(out, logits, B, C);
+        assertClose("log_softmax of logits in [995, 1005)", out, want, ATOL, RTOL);
+    }
+
     @Test
     void backwardKernelsAccumulate() {
         int B = 3, C = 4;
