@@ -32,15 +32,20 @@ class FashionMnistPyTorchAgreementTest {
 
     /**
      * Each step's float32 differences (about 1e-6 of a tensor's scale, see SimpleNetPyTorchAgreementTest) enter
-     * the weights and are carried, and can be amplified, by every later step. Measured over these 100 steps: the
-     * losses differ by at most 3e-7 relative and the weights by about 1e-6 of their scale, so drift on this
-     * short run stays small. 5e-5 leaves room for a different summation order (threads, vector width) and
-     * is still far below what a real discrepancy does: a wrong transform, batch order or update rule moves the
-     * losses by 1e-2 within a few steps. The total update {@code w - w0} is about 1e-2 of the weights, hence
-     * ten times the tolerance.
+     * the weights and are carried, and can be amplified, by every later step: a near-tie in a max-pool window or a
+     * pre-activation near zero that rounds the other way sends that step's gradient elsewhere. Measured over these
+     * 100 steps: with the scalar kernels the losses differed by at most 3e-7 relative and the weights by about
+     * 1e-6 of their scale; with the Vector API kernels (FMA, another summation order) the losses differ by at most
+     * 5e-6 relative and the weights by up to 1.7e-5 (conv2.bias: 1.5e-5 against a scale of 0.09). The error
+     * grows gradually from step 40 on, as chaotic amplification of float32 rounding does, not in a jump. The
+     * losses are held to 5e-5 and the weights to 5e-4 of their scale, about twice the worst seen: still far below
+     * what a real discrepancy does (a wrong transform, batch order or update rule moves the losses by 1e-2 within
+     * a few steps). The total update {@code w - w0} is about 1e-2 of the weights, hence ten times the weights'
+     * tolerance.
      */
     static final double RTOL = 5e-5;
-    static final double RTOL_UPDATE = 5e-4;
+    static final double RTOL_WEIGHTS = 5e-4;
+    static final double RTOL_UPDATE = 5e-3;
 
     @Test
     void hundredStepsFollowPyTorch() throws IOException {
@@ -79,7 +84,7 @@ class FashionMnistPyTorchAgreementTest {
             float[] ours = params.get(key).data();
             float[] theirs = fx.tensor("final." + key).data();
             float[] initial = fx.tensor("initial." + key).data();
-            assertClose("fashion-mnist final " + key, ours, theirs, RTOL);
+            assertClose("fashion-mnist final " + key, ours, theirs, RTOL_WEIGHTS);
             assertClose("fashion-mnist final " + key + " - initial", minus(ours, initial), minus(theirs, initial),
                     RTOL_UPDATE);
         }

@@ -148,15 +148,15 @@ public final class Functional {
         }
         int M = a.size(0), K = a.size(1), N = b.size(1);
         Tensor out = Tensor.zeros(M, N);
-        Gemm.gemmNN(out.data(), 0, a.data(), 0, b.data(), 0, M, N, K, false);
+        Gemm.sgemm(false, false, M, N, K, a.data(), 0, K, b.data(), 0, N, out.data(), 0, N, false);
         if (recording(a, b)) {
             out.setGradFn(new Node("matmul", new Tensor[] {a, b}, () -> {
                 float[] dout = out.grad();
                 if (a.requiresGrad()) { // da[M,K] += dout[M,N] * b^T
-                    Gemm.gemmNT(a.gradBuffer(), 0, dout, 0, b.data(), 0, M, K, N, true);
+                    Gemm.sgemm(false, true, M, K, N, dout, 0, N, b.data(), 0, N, a.gradBuffer(), 0, K, true);
                 }
                 if (b.requiresGrad()) { // db[K,N] += a^T * dout[M,N]
-                    Gemm.gemmTN(b.gradBuffer(), 0, a.data(), 0, dout, 0, K, N, M, true, K);
+                    Gemm.sgemm(true, false, K, N, M, a.data(), 0, K, dout, 0, N, b.gradBuffer(), 0, N, true);
                 }
             }));
         }

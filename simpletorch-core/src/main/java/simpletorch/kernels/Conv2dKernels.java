@@ -29,11 +29,11 @@ public final class Conv2dKernels {
             float[] cols = direct ? null : Scratch.get(Scratch.IM2COL, CKK * P);
             for (int n = from; n < to; n++) {
                 int outOff = n * OC * P;
-                if (direct) {
-                    Gemm.gemmNN(out, outOff, weight, 0, in, n * g.inImageSize(), OC, P, CKK, false);
-                } else {
+                if (direct) { // out[OC, P] = weight[OC, C] * in[C, P]
+                    Gemm.sgemm(false, false, OC, P, CKK, weight, 0, CKK, in, n * g.inImageSize(), P, out, outOff, P, false);
+                } else { // out[OC, P] = weight[OC, CKK] * cols[CKK, P]
                     im2col(cols, in, n * g.inImageSize(), g);
-                    Gemm.gemmNN(out, outOff, weight, 0, cols, 0, OC, P, CKK, false);
+                    Gemm.sgemm(false, false, OC, P, CKK, weight, 0, CKK, cols, 0, P, out, outOff, P, false);
                 }
                 if (bias != null) {
                     for (int oc = 0; oc < OC; oc++) {
@@ -74,19 +74,21 @@ public final class Conv2dKernels {
             for (int n = from; n < to; n++) {
                 int inOff = n * g.inImageSize();
                 int outOff = n * OC * P;
-                if (dweight != null) {
-                    if (direct) {
-                        Gemm.gemmNT(dweightPart[worker], 0, dout, outOff, in, inOff, OC, CKK, P, true);
-                    } else {
+                if (dweight != null) { // dweight[OC, CKK] += dout[OC, P] * cols[CKK, P]^T
+                    float[] src = in;
+                    int srcOff = inOff;
+                    if (!direct) {
                         im2col(cols, in, inOff, g);
-                        Gemm.gemmNT(dweightPart[worker], 0, dout, outOff, cols, 0, OC, CKK, P, true);
+                        src = cols;
+                        srcOff = 0;
                     }
+                    Gemm.sgemm(false, true, OC, CKK, P, dout, outOff, P, src, srcOff, P, dweightPart[worker], 0, CKK, true);
                 }
-                if (din != null) {
+                if (din != null) { // dcols[CKK, P] = weight[OC, CKK]^T * dout[OC, P], then scattered back
                     if (direct) {
-                        Gemm.gemmTN(din, inOff, weight, 0, dout, outOff, CKK, P, OC, true, CKK);
+                        Gemm.sgemm(true, false, CKK, P, OC, weight, 0, CKK, dout, outOff, P, din, inOff, P, true);
                     } else {
-                        Gemm.gemmTN(dcols, 0, weight, 0, dout, outOff, CKK, P, OC, false, CKK);
+                        Gemm.sgemm(true, false, CKK, P, OC, weight, 0, CKK, dout, outOff, P, dcols, 0, P, false);
                         col2imAdd(din, inOff, dcols, g);
                     }
                 }
@@ -100,15 +102,16 @@ public final class Conv2dKernels {
             }
         }
         if (dbias != null) {
-            for (int n = 0; n < N; n++) {
-                for (int oc = 0; oc < OC; oc++) {
+            // A sum over N*P terms (thousands): accumulated in double so that its rounding does not grow with them.
+            for (int oc = 0; oc < OC; oc++) {
+                double s = 0;
+                for (int n = 0; n < N; n++) {
                     int row = (n * OC + oc) * P;
-                    float s = 0;
                     for (int p = 0; p < P; p++) {
                         s += dout[row + p];
                     }
-                    dbias[oc] += s;
                 }
+                dbias[oc] += (float) s;
             }
         }
     }

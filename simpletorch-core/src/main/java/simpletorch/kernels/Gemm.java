@@ -1,87 +1,86 @@
 package simpletorch.kernels;
 
 /**
- * Single-precision matrix multiply, {@code C (+)= op(A) * op(B)}, over row-major arrays with offsets, in the three
- * layouts the layers need. Logical sizes: op(A) is M x K, op(B) is K x N, C is M x N.
+ * Single-precision matrix multiply, {@code C (+)= op(A) * op(B)}, over row-major arrays with offsets and leading
+ * dimensions. Logical sizes: op(A) is M x K, op(B) is K x N, C is M x N.
  *
- * <p>The loops are ordered so that the innermost one runs over contiguous memory and the JIT can vectorise it:
- * {@code i-k-j} for NN, {@code k-i-j} for TN (A stored K x M), and unrolled dot products for NT (B stored N x K).
- * {@link #gemmNaive} is the double-precision oracle the tests compare against.
+ * <p>{@link #sgemm} runs the Vector API kernel ({@code VectorGemm}) when the JVM has the
+ * {@code jdk.incubator.vector} module, and plain loops otherwise. {@link #gemmNaive} is the double-precision
+ * oracle the tests compare both against.
  */
 public final class Gemm {
+    /** True when the JVM was started with {@code --add-modules jdk.incubator.vector}. */
+    public static final boolean VECTOR_AVAILABLE =
+            ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    // Off with -Dsimpletorch.vector=false, to compare against or work around the Vector API path.
+    private static boolean vectorEnabled = VECTOR_AVAILABLE && !"false".equals(System.getProperty("simpletorch.vector"));
+
     private Gemm() {
     }
 
+    /** Whether {@link #sgemm} uses the Vector API kernel. */
+    public static boolean vectorEnabled() {
+        return vectorEnabled;
+    }
+
     /**
-     * C[M,N] (+)= A[M,K] * B[K,N]. Writes C; reads A and B.
+     * Turns the Vector API kernel on or off (tests run both paths).
+     *
+     * @throws IllegalStateException when turning it on in a JVM without the jdk.incubator.vector module
+     */
+    public static void setVectorEnabled(boolean enabled) {
+        if (enabled && !VECTOR_AVAILABLE) {
+            throw new IllegalStateException("the JVM was started without --add-modules jdk.incubator.vector");
+        }
+        vectorEnabled = enabled;
+    }
+
+    /**
+     * General matrix multiply in BLAS's terms: C (+)= op(A) * op(B), op(A) M x K, op(B) K x N, C M x N, all
+     * row-major with leading dimensions (row strides) lda, ldb, ldc. op(A) is A stored K x M when transA,
+     * likewise B. Writes C; reads A and B. Uses the Vector API kernel when enabled, else the scalar loops.
      *
      * @param accumulate add into C instead of overwriting it
      */
-    public static void gemmNN(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
-                              int M, int N, int K, boolean accumulate) {
+    public static void sgemm(boolean transA, boolean transB, int M, int N, int K,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, boolean accumulate) {
+        if (M == 0 || N == 0) {
+            return;
+        }
+        if (vectorEnabled) {
+            VectorGemm.sgemm(transA, transB, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else {
+            sgemmScalar(transA, transB, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /** The portable fallback of {@link #sgemm}: i-k-j loops whose inner loop runs over contiguous C and B rows. */
+    static void sgemmScalar(boolean transA, boolean transB, int M, int N, int K,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, boolean accumulate) {
         for (int i = 0; i < M; i++) {
-            int cRow = cOff + i * N;
+            int cRow = cOff + i * ldc;
             if (!accumulate) {
                 java.util.Arrays.fill(c, cRow, cRow + N, 0f);
             }
-            int aRow = aOff + i * K;
-            for (int k = 0; k < K; k++) {
-                float aik = a[aRow + k];
-                int bRow = bOff + k * N;
+            if (transB) { // dot products: B's rows are C's columns
                 for (int j = 0; j < N; j++) {
-                    c[cRow + j] += aik * b[bRow + j];
+                    float s = 0;
+                    for (int k = 0; k < K; k++) {
+                        s += (transA ? a[aOff + k * lda + i] : a[aOff + i * lda + k]) * b[bOff + j * ldb + k];
+                    }
+                    c[cRow + j] += s;
                 }
-            }
-        }
-    }
-
-    /**
-     * C[M,N] (+)= A^T * B[K,N] where A is stored as K rows of {@code lda} elements, of which the M starting at
-     * {@code aOff} are used (lda = M for a whole matrix). Writes C; reads A and B.
-     */
-    public static void gemmTN(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
-                              int M, int N, int K, boolean accumulate, int lda) {
-        if (!accumulate) {
-            java.util.Arrays.fill(c, cOff, cOff + M * N, 0f);
-        }
-        for (int k = 0; k < K; k++) {
-            int aRow = aOff + k * lda;
-            int bRow = bOff + k * N;
-            for (int i = 0; i < M; i++) {
-                float aki = a[aRow + i];
-                int cRow = cOff + i * N;
-                for (int j = 0; j < N; j++) {
-                    c[cRow + j] += aki * b[bRow + j];
+            } else {
+                for (int k = 0; k < K; k++) {
+                    float aik = transA ? a[aOff + k * lda + i] : a[aOff + i * lda + k];
+                    int bRow = bOff + k * ldb;
+                    for (int j = 0; j < N; j++) {
+                        c[cRow + j] += aik * b[bRow + j];
+                    }
                 }
-            }
-        }
-    }
-
-    /**
-     * C[M,N] (+)= A[M,K] * B^T where B is stored as [N,K]. Writes C; reads A and B.
-     */
-    public static void gemmNT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
-                              int M, int N, int K, boolean accumulate) {
-        int K4 = K & ~3;
-        for (int i = 0; i < M; i++) {
-            int aRow = aOff + i * K;
-            for (int j = 0; j < N; j++) {
-                int bRow = bOff + j * K;
-                // Four partial sums break the dependency chain of one running sum.
-                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                int k = 0;
-                for (; k < K4; k += 4) {
-                    s0 += a[aRow + k] * b[bRow + k];
-                    s1 += a[aRow + k + 1] * b[bRow + k + 1];
-                    s2 += a[aRow + k + 2] * b[bRow + k + 2];
-                    s3 += a[aRow + k + 3] * b[bRow + k + 3];
-                }
-                for (; k < K; k++) {
-                    s0 += a[aRow + k] * b[bRow + k];
-                }
-                float s = (s0 + s1) + (s2 + s3);
-                int ci = cOff + i * N + j;
-                c[ci] = accumulate ? c[ci] + s : s;
             }
         }
     }

@@ -16,7 +16,8 @@ public final class LinearKernels {
      */
     public static void forward(float[] out, float[] in, float[] weight, float[] bias, int B, int IN, int OUT) {
         Parallel.parallelFor(B, (worker, from, to) -> {
-            Gemm.gemmNT(out, from * OUT, in, from * IN, weight, 0, to - from, OUT, IN, false);
+            // out[b, OUT] = in[b, IN] * weight[OUT, IN]^T
+            Gemm.sgemm(false, true, to - from, OUT, IN, in, from * IN, IN, weight, 0, IN, out, from * OUT, OUT, false);
             if (bias != null) {
                 for (int b = from; b < to; b++) {
                     for (int o = 0; o < OUT; o++) {
@@ -40,13 +41,13 @@ public final class LinearKernels {
     public static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in, float[] weight,
                                 int B, int IN, int OUT) {
         if (din != null) {
-            Parallel.parallelFor(B, (worker, from, to) ->
-                    Gemm.gemmNN(din, from * IN, dout, from * OUT, weight, 0, to - from, IN, OUT, true));
+            Parallel.parallelFor(B, (worker, from, to) -> // din[b, IN] += dout[b, OUT] * weight[OUT, IN]
+                    Gemm.sgemm(false, false, to - from, IN, OUT, dout, from * OUT, OUT, weight, 0, IN, din, from * IN, IN, true));
         }
         if (dweight != null) {
             // Split over output rows: each worker owns its rows of dweight, so no reduction is needed.
-            Parallel.parallelFor(OUT, (worker, from, to) ->
-                    Gemm.gemmTN(dweight, from * IN, dout, from, in, 0, to - from, IN, B, true, OUT));
+            Parallel.parallelFor(OUT, (worker, from, to) -> // dweight[o, IN] += dout[B, o]^T * in[B, IN]
+                    Gemm.sgemm(true, false, to - from, IN, B, dout, from, OUT, in, 0, IN, dweight, from * IN, IN, true));
         }
         if (dbias != null) {
             for (int b = 0; b < B; b++) {

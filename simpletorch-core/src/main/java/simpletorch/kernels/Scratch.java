@@ -7,7 +7,10 @@ package simpletorch.kernels;
 final class Scratch {
     static final int IM2COL = 0;
     static final int DCOLS = 1;
-    private static final int SLOTS = 2;
+    static final int PACK_A = 2;
+    static final int PACK_B = 3;
+    static final int TILE = 4;
+    private static final int SLOTS = 5;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
 

@@ -5,88 +5,92 @@ import static simpletorch.testing.NumericAssertions.assertClose;
 
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import simpletorch.tensor.Generator;
 import simpletorch.testing.FiniteDifferences;
 import simpletorch.testing.TestData;
 
-/** The three float GEMM layouts against {@link Gemm#gemmNaive}, and the naive GEMM's gradient against finite differences. */
+/** {@link Gemm#sgemm} in every layout, on both paths, against {@link Gemm#gemmNaive}; the naive GEMM's gradient against finite differences. */
 class GemmTest {
     static final double ATOL = 1e-5;
     static final double RTOL = 1e-4;
 
-    @ParameterizedTest(name = "M={0} N={1} K={2}")
-    @CsvSource({"1,1,1", "3,5,7", "8,1,13", "1,9,4", "17,11,33", "5,6,130"})
-    void gemmNNMatchesNaiveWithOffsetsAndAccumulation(int M, int N, int K) {
-        Generator g = new Generator(100 + M * 31 + N * 7 + K);
-        int aOff = 3, bOff = 5, cOff = 2;
-        float[] a = TestData.uniform(g, aOff + M * K);
-        float[] b = TestData.uniform(g, bOff + K * N);
-        double[] want = new double[M * N];
-        Gemm.gemmNaive(want, slice(a, aOff, M * K), slice(b, bOff, K * N), M, N, K, false, false, false);
+    /**
+     * Every layout of {@link Gemm#sgemm} on both paths (Vector API and scalar) against the naive GEMM, with
+     * offsets, leading dimensions wider than the matrices, overwrite and accumulate. The sizes straddle the
+     * vector kernel's tile (6 rows, 2 vectors of 8 or 16 floats) so full tiles, edge tiles and single elements
+     * all occur.
+     */
+    @ParameterizedTest(name = "M={0} N={1} K={2} transA={3} transB={4} vector={5}")
+    @MethodSource("sgemmCases")
+    void sgemmMatchesNaive(int M, int N, int K, boolean transA, boolean transB, boolean vector) {
+        boolean previous = Gemm.vectorEnabled();
+        Gemm.setVectorEnabled(vector);
+        try {
+            Generator g = new Generator(100 + M * 31 + N * 7 + K + (transA ? 1000 : 0) + (transB ? 2000 : 0));
+            int aOff = 3, bOff = 5, cOff = 2;
+            int aRows = transA ? K : M, aCols = transA ? M : K;
+            int bRows = transB ? N : K, bCols = transB ? K : N;
+            int lda = aCols + 2, ldb = bCols + 1, ldc = N + 3;
+            float[] a = TestData.uniform(g, aOff + aRows * lda);
+            float[] b = TestData.uniform(g, bOff + bRows * ldb);
+            double[] want = new double[M * N];
+            Gemm.gemmNaive(want, dense(a, aOff, aRows, aCols, lda), dense(b, bOff, bRows, bCols, ldb), M, N, K,
+                    transA, transB, false);
 
-        float[] c = TestData.uniform(g, cOff + M * N + 4); // garbage that overwrite must replace
-        float[] before = c.clone();
-        Gemm.gemmNN(c, cOff, a, aOff, b, bOff, M, N, K, false);
-        assertClose("gemmNN overwrite", Arrays.copyOfRange(c, cOff, cOff + M * N), want, ATOL, RTOL);
-        assertOutsideUnchanged(c, before, cOff, M * N);
+            float[] c = TestData.uniform(g, cOff + M * ldc + 4); // garbage that overwrite must replace
+            float[] before = c.clone();
+            Gemm.sgemm(transA, transB, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
+            assertClose("sgemm overwrite", dense(c, cOff, M, N, ldc), want, ATOL, RTOL);
+            assertOnlyBlockChanged(c, before, cOff, M, N, ldc);
 
-        float[] c0 = c.clone();
-        Gemm.gemmNN(c, cOff, a, aOff, b, bOff, M, N, K, true);
-        assertClose("gemmNN accumulate", Arrays.copyOfRange(c, cOff, cOff + M * N), plus(slice(c0, cOff, M * N), want),
-                ATOL, RTOL);
-        assertOutsideUnchanged(c, before, cOff, M * N);
+            double[] c0 = dense(c, cOff, M, N, ldc);
+            Gemm.sgemm(transA, transB, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, true);
+            assertClose("sgemm accumulate", dense(c, cOff, M, N, ldc), plus(c0, want), ATOL, RTOL);
+            assertOnlyBlockChanged(c, before, cOff, M, N, ldc);
+        } finally {
+            Gemm.setVectorEnabled(previous);
+        }
     }
 
-    @ParameterizedTest(name = "M={0} N={1} K={2} lda={3}")
-    @CsvSource({"1,1,1,1", "3,5,7,3", "3,5,7,8", "8,9,13,11", "6,4,1,9", "17,11,33,20"})
-    void gemmTNMatchesNaiveIncludingLdaLargerThanM(int M, int N, int K, int lda) {
-        Generator g = new Generator(200 + M * 31 + N * 7 + K + lda);
-        int aOff = 2, bOff = 1, cOff = 3;
-        // A is stored as K rows of lda floats; the M columns starting at aOff are the logical A^T.
-        float[] a = TestData.uniform(g, aOff + (K - 1) * lda + M);
-        float[] b = TestData.uniform(g, bOff + K * N);
-        double[] aDense = new double[K * M]; // [K, M]
-        for (int k = 0; k < K; k++) {
-            for (int i = 0; i < M; i++) {
-                aDense[k * M + i] = a[aOff + k * lda + i];
+    static Stream<Arguments> sgemmCases() {
+        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {6, 16, 4}, {6, 32, 9}, {7, 17, 13}, {13, 33, 27}, {17, 65, 130}, {2, 9, 1}};
+        Stream.Builder<Arguments> cases = Stream.builder();
+        for (int[] s : shapes) {
+            for (boolean transA : new boolean[] {false, true}) {
+                for (boolean transB : new boolean[] {false, true}) {
+                    cases.add(Arguments.of(s[0], s[1], s[2], transA, transB, false));
+                    if (Gemm.VECTOR_AVAILABLE) {
+                        cases.add(Arguments.of(s[0], s[1], s[2], transA, transB, true));
+                    }
+                }
             }
         }
-        double[] want = new double[M * N];
-        Gemm.gemmNaive(want, aDense, slice(b, bOff, K * N), M, N, K, true, false, false);
-
-        float[] c = TestData.uniform(g, cOff + M * N + 3);
-        float[] before = c.clone();
-        Gemm.gemmTN(c, cOff, a, aOff, b, bOff, M, N, K, false, lda);
-        assertClose("gemmTN overwrite", Arrays.copyOfRange(c, cOff, cOff + M * N), want, ATOL, RTOL);
-        assertOutsideUnchanged(c, before, cOff, M * N);
-
-        float[] c0 = c.clone();
-        Gemm.gemmTN(c, cOff, a, aOff, b, bOff, M, N, K, true, lda);
-        assertClose("gemmTN accumulate", Arrays.copyOfRange(c, cOff, cOff + M * N), plus(slice(c0, cOff, M * N), want),
-                ATOL, RTOL);
+        return cases.build();
     }
 
-    @ParameterizedTest(name = "M={0} N={1} K={2}")
-    @CsvSource({"1,1,1", "3,5,3", "4,4,4", "7,3,5", "2,9,8", "11,6,131"}) // K below, at and off multiples of 4
-    void gemmNTMatchesNaive(int M, int N, int K) {
-        Generator g = new Generator(300 + M * 31 + N * 7 + K);
-        int aOff = 1, bOff = 4, cOff = 5;
-        float[] a = TestData.uniform(g, aOff + M * K);
-        float[] b = TestData.uniform(g, bOff + N * K); // stored [N, K]
-        double[] want = new double[M * N];
-        Gemm.gemmNaive(want, slice(a, aOff, M * K), slice(b, bOff, N * K), M, N, K, false, true, false);
+    /** The rows x cols block at off with row stride ld, as a dense double array. */
+    private static double[] dense(float[] x, int off, int rows, int cols, int ld) {
+        double[] d = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                d[r * cols + j] = x[off + r * ld + j];
+            }
+        }
+        return d;
+    }
 
-        float[] c = TestData.uniform(g, cOff + M * N + 2);
-        float[] before = c.clone();
-        Gemm.gemmNT(c, cOff, a, aOff, b, bOff, M, N, K, false);
-        assertClose("gemmNT overwrite", Arrays.copyOfRange(c, cOff, cOff + M * N), want, ATOL, RTOL);
-        assertOutsideUnchanged(c, before, cOff, M * N);
-
-        float[] c0 = c.clone();
-        Gemm.gemmNT(c, cOff, a, aOff, b, bOff, M, N, K, true);
-        assertClose("gemmNT accumulate", Arrays.copyOfRange(c, cOff, cOff + M * N), plus(slice(c0, cOff, M * N), want),
-                ATOL, RTOL);
+    private static void assertOnlyBlockChanged(float[] c, float[] before, int off, int M, int N, int ldc) {
+        for (int i = 0; i < c.length; i++) {
+            int rel = i - off;
+            boolean inBlock = rel >= 0 && rel / ldc < M && rel % ldc < N;
+            if (!inBlock) {
+                assertThat(c[i]).as("C[%d], outside the %dx%d block", i, M, N).isEqualTo(before[i]);
+            }
+        }
     }
 
     /** For L = sum(R * (A B)): dL/dA = R B^T and dL/dB = A^T R, computed with the naive GEMM's transposed layouts. */
@@ -114,14 +118,6 @@ class GemmTest {
         return FiniteDifferences.dot(c, r);
     }
 
-    static double[] slice(float[] a, int off, int n) {
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) {
-            d[i] = a[off + i];
-        }
-        return d;
-    }
-
     private static double[] plus(double[] x, double[] y) {
         double[] s = new double[x.length];
         for (int i = 0; i < s.length; i++) {
@@ -130,9 +126,4 @@ class GemmTest {
         return s;
     }
 
-    private static void assertOutsideUnchanged(float[] c, float[] before, int off, int n) {
-        assertThat(Arrays.copyOfRange(c, 0, off)).as("C before the block").containsExactly(Arrays.copyOfRange(before, 0, off));
-        assertThat(Arrays.copyOfRange(c, off + n, c.length)).as("C after the block")
-                .containsExactly(Arrays.copyOfRange(before, off + n, before.length));
-    }
 }

@@ -1,0 +1,143 @@
+package simpletorch.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fast single-precision GEMM: {@code C (+)= op(A) * op(B)} with the JDK's Vector API.
+ *
+ * <p>Both operands are first packed into panels (A into MR-row panels stored column by column, B into NR-column
+ * panels stored row by row, zero-padded at the edges), so that the micro-kernel reads both with unit stride and
+ * never needs a masked load. The micro-kernel keeps an MR x NR tile of C in 12 vector registers
+ * (6 rows x 2 vectors) and runs one flat loop over K: one broadcast of A and two FMAs per row and step. Those
+ * are the rules that keep the JIT from boxing vectors on JDK 17 (../shared/research/performance.md).
+ *
+ * <p>This class links against {@code jdk.incubator.vector}; it is only touched when {@link Gemm} found that
+ * module at run time.
+ */
+final class VectorGemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    static final int MR = 6;
+    static final int NR = 2 * L;
+
+    private VectorGemm() {
+    }
+
+    /** See {@link Gemm#sgemm}. */
+    static void sgemm(boolean transA, boolean transB, int M, int N, int K,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float[] c, int cOff, int ldc, boolean accumulate) {
+        int mPanels = (M + MR - 1) / MR;
+        int nPanels = (N + NR - 1) / NR;
+        float[] ap = Scratch.get(Scratch.PACK_A, mPanels * MR * K);
+        float[] bp = Scratch.get(Scratch.PACK_B, nPanels * NR * K);
+        float[] tile = Scratch.get(Scratch.TILE, MR * NR);
+        packA(ap, a, aOff, lda, transA, M, K);
+        packB(bp, b, bOff, ldb, transB, K, N);
+        for (int jp = 0; jp < nPanels; jp++) {
+            int j0 = jp * NR;
+            int cols = Math.min(NR, N - j0);
+            for (int ip = 0; ip < mPanels; ip++) {
+                int i0 = ip * MR;
+                int rows = Math.min(MR, M - i0);
+                if (rows == MR && cols == NR) {
+                    kernel(ap, ip * MR * K, bp, jp * NR * K, K, c, cOff + i0 * ldc + j0, ldc, accumulate);
+                } else {
+                    kernel(ap, ip * MR * K, bp, jp * NR * K, K, tile, 0, NR, false);
+                    for (int r = 0; r < rows; r++) {
+                        int dst = cOff + (i0 + r) * ldc + j0;
+                        for (int j = 0; j < cols; j++) {
+                            c[dst + j] = accumulate ? c[dst + j] + tile[r * NR + j] : tile[r * NR + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** ap[panel][k][r] = op(A)[panel*MR + r][k], zero past row M. */
+    private static void packA(float[] ap, float[] a, int aOff, int lda, boolean transA, int M, int K) {
+        int dst = 0;
+        for (int i0 = 0; i0 < M; i0 += MR) {
+            int rows = Math.min(MR, M - i0);
+            for (int k = 0; k < K; k++) {
+                for (int r = 0; r < MR; r++) {
+                    ap[dst++] = r >= rows ? 0f
+                            : transA ? a[aOff + k * lda + i0 + r] : a[aOff + (i0 + r) * lda + k];
+                }
+            }
+        }
+    }
+
+    /** bp[panel][k][j] = op(B)[k][panel*NR + j], zero past column N. */
+    private static void packB(float[] bp, float[] b, int bOff, int ldb, boolean transB, int K, int N) {
+        int dst = 0;
+        for (int j0 = 0; j0 < N; j0 += NR) {
+            int cols = Math.min(NR, N - j0);
+            for (int k = 0; k < K; k++) {
+                if (transB) {
+                    for (int j = 0; j < cols; j++) {
+                        bp[dst + j] = b[bOff + (j0 + j) * ldb + k];
+                    }
+                } else {
+                    System.arraycopy(b, bOff + k * ldb + j0, bp, dst, cols);
+                }
+                for (int j = cols; j < NR; j++) {
+                    bp[dst + j] = 0f;
+                }
+                dst += NR;
+            }
+        }
+    }
+
+    /** C[6, NR] (+)= Apanel[6, K] * Bpanel[K, NR]; C rows are ldc apart. */
+    private static void kernel(float[] ap, int apOff, float[] bp, int bpOff, int K,
+                               float[] c, int cOff, int ldc, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int k = 0; k < K; k++) {
+            int bi = bpOff + k * NR;
+            int ai = apOff + k * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        store(c00, c01, c, cOff, accumulate);
+        store(c10, c11, c, cOff + ldc, accumulate);
+        store(c20, c21, c, cOff + 2 * ldc, accumulate);
+        store(c30, c31, c, cOff + 3 * ldc, accumulate);
+        store(c40, c41, c, cOff + 4 * ldc, accumulate);
+        store(c50, c51, c, cOff + 5 * ldc, accumulate);
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, float[] c, int off, boolean accumulate) {
+        if (accumulate) {
+            v0 = v0.add(FloatVector.fromArray(S, c, off));
+            v1 = v1.add(FloatVector.fromArray(S, c, off + L));
+        }
+        v0.intoArray(c, off);
+        v1.intoArray(c, off + L);
+    }
+}
