@@ -1,6 +1,7 @@
 package simpletorch.autograd;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 import simpletorch.kernels.Conv2dKernels;
 import simpletorch.kernels.ConvGeometry;
 import simpletorch.kernels.ElementwiseKernels;
@@ -46,10 +47,13 @@ public final class Functional {
         int[] aStrides = broadcastStrides(a.shape(), shape);
         int[] bStrides = broadcastStrides(b.shape(), shape);
         Tensor out = Tensor.zeros(shape);
+        Supplier<String> label = () -> name + " " + Arrays.toString(a.shape()) + " " + Arrays.toString(b.shape());
+        long t = Profiler.start();
         ElementwiseKernels.binaryForward(out.data(), a.data(), aStrides, b.data(), bStrides, shape, op);
+        Profiler.forward(t, label);
         if (recording(a, b)) {
-            out.setGradFn(new Node(name, new Tensor[] {a, b}, () -> ElementwiseKernels.binaryBackward(
-                    gradOf(a), gradOf(b), out.grad(), a.data(), aStrides, b.data(), bStrides, shape, op)));
+            out.setGradFn(new Node(name, new Tensor[] {a, b}, timed(label, () -> ElementwiseKernels.binaryBackward(
+                    gradOf(a), gradOf(b), out.grad(), a.data(), aStrides, b.data(), bStrides, shape, op))));
         }
         return out;
     }
@@ -57,10 +61,13 @@ public final class Functional {
     /** max(x, 0) element-wise. */
     public static Tensor relu(Tensor x) {
         Tensor out = Tensor.zeros(x.shape());
+        Supplier<String> label = () -> "relu " + Arrays.toString(x.shape());
+        long t = Profiler.start();
         ElementwiseKernels.reluForward(out.data(), x.data(), x.numel());
+        Profiler.forward(t, label);
         if (recording(x)) {
-            out.setGradFn(new Node("relu", new Tensor[] {x},
-                    () -> ElementwiseKernels.reluBackward(x.gradBuffer(), out.grad(), out.data(), x.numel())));
+            out.setGradFn(new Node("relu", new Tensor[] {x}, timed(label,
+                    () -> ElementwiseKernels.reluBackward(x.gradBuffer(), out.grad(), out.data(), x.numel()))));
         }
         return out;
     }
@@ -106,15 +113,18 @@ public final class Functional {
      */
     public static Tensor reshape(Tensor x, int... shape) {
         int[] resolved = resolveShape(x, shape);
+        Supplier<String> label = () -> "reshape " + Arrays.toString(x.shape());
+        long t = Profiler.start();
         Tensor out = new Tensor(x.data().clone(), resolved);
+        Profiler.forward(t, label);
         if (recording(x)) {
-            out.setGradFn(new Node("reshape", new Tensor[] {x}, () -> {
+            out.setGradFn(new Node("reshape", new Tensor[] {x}, timed(label, () -> {
                 float[] dx = x.gradBuffer();
                 float[] g = out.grad();
                 for (int i = 0; i < dx.length; i++) {
                     dx[i] += g[i];
                 }
-            }));
+            })));
         }
         return out;
     }
@@ -183,10 +193,13 @@ public final class Functional {
         checkBias(bias, OUT, "linear");
         int B = x.size(0);
         Tensor out = Tensor.zeros(B, OUT);
+        Supplier<String> label = () -> "linear " + IN + "->" + OUT;
+        long t = Profiler.start();
         LinearKernels.forward(out.data(), x.data(), weight.data(), data(bias), B, IN, OUT);
+        Profiler.forward(t, label);
         if (recording(x, weight, bias)) {
-            out.setGradFn(new Node("linear", inputs(x, weight, bias), () -> LinearKernels.backward(
-                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), B, IN, OUT)));
+            out.setGradFn(new Node("linear", inputs(x, weight, bias), timed(label, () -> LinearKernels.backward(
+                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), B, IN, OUT))));
         }
         return out;
     }
@@ -219,10 +232,14 @@ public final class Functional {
         ConvGeometry g = new ConvGeometry(x.size(0), x.size(1), x.size(2), x.size(3), weight.size(0),
                 weight.size(2), weight.size(3), strideH, strideW, padH, padW);
         Tensor out = Tensor.zeros(g.N(), g.OC(), g.OH(), g.OW());
+        Supplier<String> label = () -> "conv2d " + g.C() + "->" + g.OC() + " k" + g.KH() + "x" + g.KW() + " s" + strideH
+                + " p" + padH + " @" + g.H() + "x" + g.W();
+        long t = Profiler.start();
         Conv2dKernels.forward(out.data(), x.data(), weight.data(), data(bias), g);
+        Profiler.forward(t, label);
         if (recording(x, weight, bias)) {
-            out.setGradFn(new Node("conv2d", inputs(x, weight, bias), () -> Conv2dKernels.backward(
-                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), g)));
+            out.setGradFn(new Node("conv2d", inputs(x, weight, bias), timed(label, () -> Conv2dKernels.backward(
+                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), g))));
         }
         return out;
     }
@@ -246,10 +263,14 @@ public final class Functional {
         PoolGeometry g = new PoolGeometry(x.size(0), x.size(1), x.size(2), x.size(3), KH, KW, strideH, strideW, padH, padW);
         Tensor out = Tensor.zeros(g.N(), g.C(), g.OH(), g.OW());
         int[] argmax = new int[out.numel()];
+        Supplier<String> label = () -> "max_pool2d k" + KH + "x" + KW + " s" + strideH + " @" + g.H() + "x" + g.W()
+                + " x" + g.C();
+        long t = Profiler.start();
         PoolKernels.maxPool2dForward(out.data(), argmax, x.data(), g);
+        Profiler.forward(t, label);
         if (recording(x)) {
-            out.setGradFn(new Node("max_pool2d", new Tensor[] {x},
-                    () -> PoolKernels.maxPool2dBackward(x.gradBuffer(), out.grad(), argmax, g)));
+            out.setGradFn(new Node("max_pool2d", new Tensor[] {x}, timed(label,
+                    () -> PoolKernels.maxPool2dBackward(x.gradBuffer(), out.grad(), argmax, g))));
         }
         return out;
     }
@@ -290,16 +311,28 @@ public final class Functional {
         require2d(logits, "cross_entropy");
         int B = logits.size(0), C = logits.size(1);
         float[] probs = new float[B * C];
+        Supplier<String> label = () -> "cross_entropy";
+        long start = Profiler.start();
         Tensor out = Tensor.scalar((float) LossKernels.crossEntropyForward(probs, logits.data(), targets, B, C));
+        Profiler.forward(start, label);
         int[] t = targets.clone();
         if (recording(logits)) {
-            out.setGradFn(new Node("cross_entropy", new Tensor[] {logits},
-                    () -> LossKernels.crossEntropyBackward(logits.gradBuffer(), probs, t, out.grad()[0], B, C)));
+            out.setGradFn(new Node("cross_entropy", new Tensor[] {logits}, timed(label,
+                    () -> LossKernels.crossEntropyBackward(logits.gradBuffer(), probs, t, out.grad()[0], B, C))));
         }
         return out;
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
+
+    /** The backward closure, timed under {@code label} when the profiler is on. */
+    private static Runnable timed(Supplier<String> label, Runnable backward) {
+        return () -> {
+            long t = Profiler.start();
+            backward.run();
+            Profiler.backward(t, label);
+        };
+    }
 
     private static boolean recording(Tensor... inputs) {
         if (!GradMode.isEnabled()) {

@@ -16,6 +16,10 @@ public final class PoolKernels {
      */
     public static void maxPool2dForward(float[] out, int[] argmax, float[] in, PoolGeometry g) {
         int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
+        if (g.KH() == 2 && g.KW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0) {
+            Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> maxPool2x2(out, argmax, in, from, to, H, W));
+            return;
+        }
         Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> {
             for (int plane = from; plane < to; plane++) {
                 int inOff = plane * H * W;
@@ -31,10 +35,10 @@ public final class PoolKernels {
                         for (int ih = h0; ih < h1; ih++) {
                             for (int iw = w0; iw < w1; iw++) {
                                 float v = in[inOff + ih * W + iw];
-                                if (v > max || (Float.isNaN(v) && !Float.isNaN(max))) {
-                                    max = v;
-                                    best = ih * W + iw;
-                                }
+                                // Selects rather than a branch: which element wins is unpredictable.
+                                boolean take = v > max || (v != v && max == max); // v != v: v is NaN
+                                max = take ? v : max;
+                                best = take ? ih * W + iw : best;
                             }
                         }
                         out[o] = max;
@@ -43,6 +47,37 @@ public final class PoolKernels {
                 }
             }
         });
+    }
+
+    /**
+     * The common 2x2, stride-2 window, written so the JIT emits no unpredictable branch: the maximum by
+     * Math.max (which propagates NaN) and the winner by integer selects. Planes [from, to).
+     */
+    private static void maxPool2x2(float[] out, int[] argmax, float[] in, int from, int to, int H, int W) {
+        int OH = H / 2, OW = W / 2;
+        for (int plane = from; plane < to; plane++) {
+            int inOff = plane * H * W;
+            int o = plane * OH * OW;
+            for (int oh = 0; oh < OH; oh++) {
+                int r0 = inOff + 2 * oh * W;
+                int r1 = r0 + W;
+                for (int ow = 0; ow < OW; ow++, o++) {
+                    float a = in[r0 + 2 * ow], b = in[r0 + 2 * ow + 1];
+                    float c = in[r1 + 2 * ow], d = in[r1 + 2 * ow + 1];
+                    int ia = 2 * oh * W + 2 * ow; // a's index in its plane
+                    float top = Math.max(a, b);
+                    float bottom = Math.max(c, d);
+                    int iTop = b > a ? ia + 1 : ia; // strict: the first of equal maxima wins
+                    int iBottom = d > c ? ia + W + 1 : ia + W;
+                    float max = Math.max(top, bottom);
+                    out[o] = max;
+                    argmax[o] = bottom > top ? iBottom : iTop;
+                    if (max != max) { // a NaN wins, as in PyTorch: rare, so this branch is predicted
+                        argmax[o] = a != a ? ia : b != b ? ia + 1 : c != c ? ia + W : ia + W + 1;
+                    }
+                }
+            }
+        }
     }
 
     /**

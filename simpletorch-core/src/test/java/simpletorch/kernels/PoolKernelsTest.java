@@ -156,4 +156,22 @@ class PoolKernelsTest {
                 new int[] {2, 1, 7, 7, 3, 2, 1},
                 new int[] {1, 3, 5, 4, 2, 1, 1});
     }
+
+    @Test
+    void theTwoByTwoFastPathLetsNaNWinAndKeepsTheFirstOfEqualMaxima() {
+        PoolGeometry g = new PoolGeometry(1, 1, 2, 6, 2, 2, 2, 2, 0, 0);
+        float nan = Float.NaN;
+        float[] in = {
+            1, 5, 0, 7, 3, 3,
+            5, 2, nan, 1, 3, 3};
+        float[] out = new float[3];
+        int[] argmax = new int[3];
+        PoolKernels.maxPool2dForward(out, argmax, in, g);
+        assertThat(out[0]).isEqualTo(5f);
+        assertThat(argmax[0]).as("first of the two 5s, in row-major order").isEqualTo(1);
+        assertThat(out[1]).isNaN();
+        assertThat(argmax[1]).as("the NaN").isEqualTo(8);
+        assertThat(out[2]).isEqualTo(3f);
+        assertThat(argmax[2]).isEqualTo(4);
+    }
 }

@@ -1,0 +1,165 @@
+package simpletorch.cli;
+
+import java.io.PrintWriter;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import simpletorch.autograd.GradMode;
+import simpletorch.autograd.Profiler;
+import simpletorch.data.Batch;
+import simpletorch.data.DataLoader;
+import simpletorch.data.FakeData;
+import simpletorch.data.ImageDataset;
+import simpletorch.kernels.Gemm;
+import simpletorch.kernels.Parallel;
+import simpletorch.models.SimpleNet;
+import simpletorch.nn.CrossEntropyLoss;
+import simpletorch.optim.SGD;
+import simpletorch.tensor.Generator;
+import simpletorch.tensor.Tensor;
+
+/**
+ * {@code simpletorch bench}: the reference workload (SimpleNet on CIFAR-shaped fake data, SGD lr 0.01) timed in
+ * the process, with images/s, GFLOPS against the FLOP count, a per-op breakdown, garbage collection and peak heap.
+ * Whole-process comparisons with PyTorch are in docs/BENCHMARKS.md.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Time SimpleNet training (or inference) on fake CIFAR-shaped data, with a per-op breakdown.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--images", defaultValue = "50000", description = "Images to time (default: ${DEFAULT-VALUE}, one CIFAR-10 epoch).")
+    int images;
+
+    @Option(names = "--warmup", defaultValue = "3200", description = "Images run first and not timed, to let the JIT compile (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--batch-size", description = "Images per step (default: 32 for training, 256 for inference).")
+    Integer batchSize;
+
+    @Option(names = "--threads", description = "Worker threads (default: the number of processors).")
+    Integer threads;
+
+    @Option(names = "--inference", description = "Time the forward pass only, without a graph (evaluation).")
+    boolean inference;
+
+    @Option(names = "--channels", defaultValue = "3", description = "Image channels (default: ${DEFAULT-VALUE}).")
+    int channels;
+
+    @Option(names = "--size", defaultValue = "32", description = "Image height and width (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Override
+    public Integer call() {
+        require(images >= 1, "--images must be >= 1, got " + images);
+        require(warmup >= 0, "--warmup must be >= 0, got " + warmup);
+        require(batchSize == null || batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
+        require(threads == null || threads >= 1, "--threads must be >= 1, got " + threads);
+        require(channels >= 1 && size >= 4, "--channels must be >= 1 and --size >= 4");
+        if (threads != null) {
+            Parallel.setThreads(threads);
+        }
+        int batch = batchSize != null ? batchSize : inference ? 256 : 32;
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("SimpleTorch bench: SimpleNet %s, %dx%dx%d images, batch %d%n", inference ? "inference" : "training",
+                channels, size, size, batch);
+        out.printf("Java %s, %d threads, Vector API kernels %s%n", Runtime.version(), Parallel.threads(),
+                Gemm.vectorEnabled() ? "on" : "off (run with --add-modules jdk.incubator.vector)");
+        out.flush();
+
+        ImageDataset data = FakeData.create(Math.max(images, warmup), channels, size, size, 10, 42);
+        Generator.manualSeed(42);
+        SimpleNet model = new SimpleNet(channels, size, size, 10);
+        SGD optimizer = new SGD(model.parameters(), 0.01);
+        run(model, optimizer, data, warmup, batch);
+
+        long gcCount = gcCount(), gcMillis = gcMillis();
+        Profiler.reset();
+        Profiler.setEnabled(true);
+        long start = System.nanoTime();
+        int done = run(model, optimizer, data, images, batch);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Profiler.setEnabled(false);
+
+        double flopsPerImage = FlopCount.simpleNet(channels, size, size, 10, !inference);
+        out.printf(Locale.ROOT, "%d images in %.2f s: %.0f images/s, %.1f GFLOPS (%.2f MFLOP per image)%n",
+                done, seconds, done / seconds, done * flopsPerImage / seconds / 1e9, flopsPerImage / 1e6);
+        out.printf(Locale.ROOT, "garbage collections while timed: %d (%d ms); peak heap %.0f MB%n",
+                gcCount() - gcCount, gcMillis() - gcMillis, peakHeapBytes() / 1e6);
+        ProfileReport.print(out, seconds);
+        out.flush();
+        return 0;
+    }
+
+    /** Runs {@code count} images through the model, training or not; returns the number of images run. */
+    private int run(SimpleNet model, SGD optimizer, ImageDataset data, int count, int batch) {
+        if (count == 0) {
+            return 0;
+        }
+        CrossEntropyLoss criterion = new CrossEntropyLoss();
+        DataLoader loader = new DataLoader(data.subset(count), batch, !inference, new Generator(1));
+        int done = 0;
+        if (inference) {
+            model.eval();
+            try (var ignored = GradMode.noGrad()) {
+                for (Batch b : loader) {
+                    model.forward(b.images());
+                    done += b.size();
+                }
+            }
+        } else {
+            model.train();
+            for (Batch b : loader) {
+                optimizer.zeroGrad();
+                Tensor loss = criterion.forward(model.forward(b.images()), b.labels());
+                loss.backward();
+                long t = Profiler.start();
+                optimizer.step();
+                Profiler.forward(t, () -> "sgd step");
+                done += b.size();
+            }
+        }
+        return done;
+    }
+
+    private static long gcCount() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(gc.getCollectionCount(), 0);
+        }
+        return n;
+    }
+
+    private static long gcMillis() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(gc.getCollectionTime(), 0);
+        }
+        return n;
+    }
+
+    /** The sum of the heap pools' peak usage since the JVM started. */
+    static long peakHeapBytes() {
+        long n = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                n += pool.getPeakUsage().getUsed();
+            }
+        }
+        return n;
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), message);
+        }
+    }
+}

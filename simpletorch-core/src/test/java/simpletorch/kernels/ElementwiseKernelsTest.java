@@ -1,0 +1,45 @@
+package simpletorch.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ElementwiseKernelsTest {
+
+    @Test
+    void reluBackwardPassesTheGradientExactlyWhereTheOutputIsPositive() {
+        float[] in = {-2f, -0f, 0f, Float.MIN_VALUE, 1e-30f, 3f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                Float.NaN, -Float.MIN_VALUE, Float.MAX_VALUE};
+        float[] out = new float[in.length];
+        ElementwiseKernels.reluForward(out, in, in.length);
+        float[] dout = new float[in.length];
+        float[] din = new float[in.length];
+        for (int i = 0; i < in.length; i++) {
+            dout[i] = i + 1.5f;
+            din[i] = 100f; // backward adds
+        }
+        ElementwiseKernels.reluBackward(din, dout, out, in.length);
+        for (int i = 0; i < in.length; i++) {
+            float expected = 100f + (out[i] > 0f ? dout[i] : 0f);
+            assertThat(din[i]).as("input %s (output %s)", in[i], out[i]).isEqualTo(expected);
+        }
+        assertThat(out[1]).as("relu(-0.0) is +0.0").isEqualTo(0f);
+        assertThat(Float.floatToRawIntBits(out[1])).isZero();
+    }
+
+    @Test
+    void reluBackwardMatchesTheObviousLoopOnRandomData() {
+        java.util.Random r = new java.util.Random(3);
+        int n = 1000;
+        float[] in = new float[n], out = new float[n], dout = new float[n], din = new float[n];
+        for (int i = 0; i < n; i++) {
+            in[i] = (float) r.nextGaussian();
+            dout[i] = (float) r.nextGaussian();
+        }
+        ElementwiseKernels.reluForward(out, in, n);
+        ElementwiseKernels.reluBackward(din, dout, out, n);
+        for (int i = 0; i < n; i++) {
+            assertThat(din[i]).isEqualTo(in[i] > 0 ? dout[i] : 0f);
+        }
+    }
+}
