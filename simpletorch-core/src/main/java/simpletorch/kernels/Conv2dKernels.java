@@ -3,9 +3,10 @@ package simpletorch.kernels;
 /**
  * 2-d convolution (cross-correlation, as PyTorch computes it) over NCHW arrays.
  *
- * <p>The fast path lowers each image to a column matrix (im2col) and multiplies it with the weight matrix, one
- * image per task, split across {@link Parallel} workers; a 1x1 stride-1 unpadded convolution skips im2col, since
- * the image already is that matrix. {@link #forwardNaive} and {@link #backwardNaive} are the direct seven-loop
+ * <p>With the Vector API, {@link VectorConv2d} does the work. Otherwise each image is lowered to a column matrix
+ * (im2col) and multiplied with the weight matrix by the scalar GEMM, one image per task, split across
+ * {@link Parallel} workers; a 1x1 stride-1 unpadded convolution skips im2col, since the image already is that
+ * matrix. {@link #forwardNaive} and {@link #backwardNaive} are the direct seven-loop
  * definitions in double precision: the oracle for tests.
  */
 public final class Conv2dKernels {
@@ -21,6 +22,10 @@ public final class Conv2dKernels {
      * @param bias   [OC], or null for none
      */
     public static void forward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
+        if (Gemm.vectorEnabled()) {
+            VectorConv2d.forward(out, in, weight, bias, g);
+            return;
+        }
         int P = g.OH() * g.OW();
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
@@ -60,6 +65,11 @@ public final class Conv2dKernels {
      */
     public static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in,
                                 float[] weight, ConvGeometry g) {
+        if (Gemm.vectorEnabled()) {
+            VectorConv2d.backward(din, dweight, dout, in, weight, g);
+            biasBackward(dbias, dout, g);
+            return;
+        }
         int P = g.OH() * g.OW();
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
@@ -101,18 +111,25 @@ public final class Conv2dKernels {
                 }
             }
         }
-        if (dbias != null) {
-            // A sum over N*P terms (thousands): accumulated in double so that its rounding does not grow with them.
-            for (int oc = 0; oc < OC; oc++) {
-                double s = 0;
-                for (int n = 0; n < N; n++) {
-                    int row = (n * OC + oc) * P;
-                    for (int p = 0; p < P; p++) {
-                        s += dout[row + p];
-                    }
+        biasBackward(dbias, dout, g);
+    }
+
+    /** dbias[oc] += the sum of dout over the batch and the pixels; nothing when dbias is null. */
+    private static void biasBackward(float[] dbias, float[] dout, ConvGeometry g) {
+        if (dbias == null) {
+            return;
+        }
+        int P = g.OH() * g.OW();
+        // A sum over N*P terms (thousands): accumulated in double so that its rounding does not grow with them.
+        for (int oc = 0; oc < g.OC(); oc++) {
+            double s = 0;
+            for (int n = 0; n < g.N(); n++) {
+                int row = (n * g.OC() + oc) * P;
+                for (int p = 0; p < P; p++) {
+                    s += dout[row + p];
                 }
-                dbias[oc] += (float) s;
             }
+            dbias[oc] += (float) s;
         }
     }
 

@@ -10,7 +10,8 @@ final class Scratch {
     static final int PACK_A = 2;
     static final int PACK_B = 3;
     static final int TILE = 4;
-    private static final int SLOTS = 5;
+    static final int BIAS = 5;
+    private static final int SLOTS = 6;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
 

@@ -28,23 +28,46 @@ final class VectorGemm {
     static void sgemm(boolean transA, boolean transB, int M, int N, int K,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float[] c, int cOff, int ldc, boolean accumulate) {
-        int mPanels = (M + MR - 1) / MR;
-        int nPanels = (N + NR - 1) / NR;
-        float[] ap = Scratch.get(Scratch.PACK_A, mPanels * MR * K);
-        float[] bp = Scratch.get(Scratch.PACK_B, nPanels * NR * K);
-        float[] tile = Scratch.get(Scratch.TILE, MR * NR);
+        float[] ap = Scratch.get(Scratch.PACK_A, packedASize(M, K));
+        float[] bp = Scratch.get(Scratch.PACK_B, packedBSize(K, N));
         packA(ap, a, aOff, lda, transA, M, K);
         packB(bp, b, bOff, ldb, transB, K, N);
+        multiply(ap, bp, M, N, K, c, cOff, ldc, accumulate, null);
+    }
+
+    /** Floats in A packed for an M x K product: whole panels of MR rows. */
+    static int packedASize(int M, int K) {
+        return (M + MR - 1) / MR * MR * K;
+    }
+
+    /** Floats in B packed for a K x N product: whole panels of NR columns. */
+    static int packedBSize(int K, int N) {
+        return (N + NR - 1) / NR * NR * K;
+    }
+
+    /**
+     * C[M,N] (+)= A * B from packed operands (see {@link #packA}, {@link #packB}, and the convolution packers that
+     * write the same layout). With {@code rowBias} and no accumulation, row i of C starts from rowBias[i].
+     */
+    static void multiply(float[] ap, float[] bp, int M, int N, int K, float[] c, int cOff, int ldc,
+                         boolean accumulate, float[] rowBias) {
+        int mPanels = (M + MR - 1) / MR;
+        int nPanels = (N + NR - 1) / NR;
+        float[] tile = Scratch.get(Scratch.TILE, MR * NR);
+        float[] bias = Scratch.get(Scratch.BIAS, MR);
         for (int jp = 0; jp < nPanels; jp++) {
             int j0 = jp * NR;
             int cols = Math.min(NR, N - j0);
             for (int ip = 0; ip < mPanels; ip++) {
                 int i0 = ip * MR;
                 int rows = Math.min(MR, M - i0);
+                for (int r = 0; r < MR; r++) {
+                    bias[r] = rowBias != null && !accumulate && r < rows ? rowBias[i0 + r] : 0f;
+                }
                 if (rows == MR && cols == NR) {
-                    kernel(ap, ip * MR * K, bp, jp * NR * K, K, c, cOff + i0 * ldc + j0, ldc, accumulate);
+                    kernel(ap, ip * MR * K, bp, jp * NR * K, K, c, cOff + i0 * ldc + j0, ldc, accumulate, bias);
                 } else {
-                    kernel(ap, ip * MR * K, bp, jp * NR * K, K, tile, 0, NR, false);
+                    kernel(ap, ip * MR * K, bp, jp * NR * K, K, tile, 0, NR, false, bias);
                     for (int r = 0; r < rows; r++) {
                         int dst = cOff + (i0 + r) * ldc + j0;
                         for (int j = 0; j < cols; j++) {
@@ -57,7 +80,7 @@ final class VectorGemm {
     }
 
     /** ap[panel][k][r] = op(A)[panel*MR + r][k], zero past row M. */
-    private static void packA(float[] ap, float[] a, int aOff, int lda, boolean transA, int M, int K) {
+    static void packA(float[] ap, float[] a, int aOff, int lda, boolean transA, int M, int K) {
         int dst = 0;
         for (int i0 = 0; i0 < M; i0 += MR) {
             int rows = Math.min(MR, M - i0);
@@ -71,7 +94,7 @@ final class VectorGemm {
     }
 
     /** bp[panel][k][j] = op(B)[k][panel*NR + j], zero past column N. */
-    private static void packB(float[] bp, float[] b, int bOff, int ldb, boolean transB, int K, int N) {
+    static void packB(float[] bp, float[] b, int bOff, int ldb, boolean transB, int K, int N) {
         int dst = 0;
         for (int j0 = 0; j0 < N; j0 += NR) {
             int cols = Math.min(NR, N - j0);
@@ -91,15 +114,18 @@ final class VectorGemm {
         }
     }
 
-    /** C[6, NR] (+)= Apanel[6, K] * Bpanel[K, NR]; C rows are ldc apart. */
+    /**
+     * C[6, NR] (+)= Apanel[6, K] * Bpanel[K, NR]; C rows are ldc apart. Without accumulation the accumulators
+     * start from bias[r] (zeros when there is no bias), which adds a bias for free.
+     */
     private static void kernel(float[] ap, int apOff, float[] bp, int bpOff, int K,
-                               float[] c, int cOff, int ldc, boolean accumulate) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+                               float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+        FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(S, bias[3]), c31 = c30;
+        FloatVector c40 = FloatVector.broadcast(S, bias[4]), c41 = c40;
+        FloatVector c50 = FloatVector.broadcast(S, bias[5]), c51 = c50;
         for (int k = 0; k < K; k++) {
             int bi = bpOff + k * NR;
             int ai = apOff + k * MR;

@@ -38,25 +38,41 @@ class Conv2dKernelsTest {
             {4, 3, 9, 11, 5, 5, 2, 2},
             {1, 7, 6, 6, 3, 5, 1, 1},
             {2, 3, 3, 3, 2, 3, 1, 2},   // padding 2 around a 3x3 input: corner windows see only padding
+            {3, 16, 16, 16, 32, 3, 1, 1}, // SimpleNet's conv2: several full panels of the vector kernel
+            {2, 5, 13, 11, 9, 3, 1, 1},   // patch size 45 and 143 pixels: edge panels on both sides
     };
 
+    /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
     static Stream<Arguments> shapesAndThreads() {
         List<Arguments> out = new ArrayList<>();
-        for (int threads = 1; threads <= 3; threads++) {
-            for (int[] s : SHAPES) {
-                out.add(Arguments.of(threads, s));
+        for (boolean vector : Gemm.VECTOR_AVAILABLE ? new boolean[] {false, true} : new boolean[] {false}) {
+            for (int threads = 1; threads <= 3; threads++) {
+                for (int[] s : SHAPES) {
+                    out.add(Arguments.of(threads, vector, s));
+                }
             }
         }
         return out.stream();
+    }
+
+    /** Runs {@code body} with {@code threads} workers and the Vector API path on or off, then restores both. */
+    static void run(int threads, boolean vector, Runnable body) {
+        boolean previous = Gemm.vectorEnabled();
+        Gemm.setVectorEnabled(vector);
+        try {
+            Threads.with(threads, body);
+        } finally {
+            Gemm.setVectorEnabled(previous);
+        }
     }
 
     static ConvGeometry geometry(int[] s) {
         return new ConvGeometry(s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[6], s[7], s[7]);
     }
 
-    @ParameterizedTest(name = "threads={0} shape={1}")
+    @ParameterizedTest(name = "threads={0} vector={1} shape={2}")
     @MethodSource("shapesAndThreads")
-    void forwardMatchesNaive(int threads, int[] shape) {
+    void forwardMatchesNaive(int threads, boolean vector, int[] shape) {
         ConvGeometry geo = geometry(shape);
         Generator g = new Generator(1000 + java.util.Arrays.hashCode(shape));
         float[] in = TestData.uniform(g, geo.N() * geo.inImageSize());
@@ -67,15 +83,15 @@ class Conv2dKernelsTest {
             Conv2dKernels.forwardNaive(want, TestData.toDouble(in), TestData.toDouble(weight),
                     withBias ? TestData.toDouble(bias) : null, geo);
             float[] out = TestData.uniform(g, want.length); // garbage: forward must overwrite
-            Threads.with(threads, () -> Conv2dKernels.forward(out, in, weight, withBias ? bias : null, geo));
+            run(threads, vector, () -> Conv2dKernels.forward(out, in, weight, withBias ? bias : null, geo));
             assertClose("conv2d forward " + geo + " bias=" + withBias, out, want, ATOL, RTOL);
         }
     }
 
     /** Every combination of null gradients, each non-null one pre-filled so that accumulation is checked too. */
-    @ParameterizedTest(name = "threads={0} shape={1}")
+    @ParameterizedTest(name = "threads={0} vector={1} shape={2}")
     @MethodSource("shapesAndThreads")
-    void backwardMatchesNaiveAndAddsIntoGradients(int threads, int[] shape) {
+    void backwardMatchesNaiveAndAddsIntoGradients(int threads, boolean vector, int[] shape) {
         ConvGeometry geo = geometry(shape);
         Generator g = new Generator(2000 + java.util.Arrays.hashCode(shape));
         int wn = geo.OC() * geo.C() * geo.KH() * geo.KW();
@@ -96,7 +112,7 @@ class Conv2dKernelsTest {
             float[] fdin = (mask & 1) != 0 ? din0.clone() : null;
             float[] fdweight = (mask & 2) != 0 ? dweight0.clone() : null;
             float[] fdbias = (mask & 4) != 0 ? dbias0.clone() : null;
-            Threads.with(threads, () -> Conv2dKernels.backward(fdin, fdweight, fdbias, dout, in, weight, geo));
+            run(threads, vector, () -> Conv2dKernels.backward(fdin, fdweight, fdbias, dout, in, weight, geo));
             String what = "conv2d backward " + geo + " mask=" + mask + " ";
             if (fdin != null) {
                 assertClose(what + "din", fdin, din, ATOL, RTOL);
