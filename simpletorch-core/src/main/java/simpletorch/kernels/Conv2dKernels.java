@@ -141,27 +141,35 @@ public final class Conv2dKernels {
     /**
      * Lowers one image to columns: cols[(c*KH + kh)*KW + kw][oh*OW + ow] = in[c][oh*SH - PH + kh][ow*SW - PW + kw],
      * zero where that falls in the padding. Writes cols [C*KH*KW, OH*OW].
+     *
+     * <p>For each kernel offset the output columns that read inside the image form one range [owLo, owHi), worked
+     * out once, so the inner loop is a plain copy (an arraycopy at stride 1) with no per-element bounds test.
      */
     static void im2col(float[] cols, float[] in, int inOff, ConvGeometry g) {
         int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
         int SH = g.strideH(), SW = g.strideW(), PH = g.padH(), PW = g.padW();
-        int row = 0;
+        int dst = 0;
         for (int c = 0; c < g.C(); c++) {
             for (int kh = 0; kh < g.KH(); kh++) {
-                for (int kw = 0; kw < g.KW(); kw++, row++) {
-                    int dst = row * OH * OW;
-                    for (int oh = 0; oh < OH; oh++) {
+                for (int kw = 0; kw < g.KW(); kw++) {
+                    int owLo = firstInside(PW - kw, SW, OW);
+                    int owHi = Math.max(owLo, lastInside(W - 1 + PW - kw, SW, OW));
+                    for (int oh = 0; oh < OH; oh++, dst += OW) {
                         int ih = oh * SH - PH + kh;
                         if (ih < 0 || ih >= H) {
                             java.util.Arrays.fill(cols, dst, dst + OW, 0f);
-                            dst += OW;
                             continue;
                         }
-                        int src = inOff + (c * H + ih) * W;
-                        for (int ow = 0; ow < OW; ow++, dst++) {
-                            int iw = ow * SW - PW + kw;
-                            cols[dst] = iw >= 0 && iw < W ? in[src + iw] : 0f;
+                        java.util.Arrays.fill(cols, dst, dst + owLo, 0f);
+                        int src = inOff + (c * H + ih) * W + owLo * SW - PW + kw;
+                        if (SW == 1) {
+                            System.arraycopy(in, src, cols, dst + owLo, owHi - owLo);
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++, src += SW) {
+                                cols[dst + ow] = in[src];
+                            }
                         }
+                        java.util.Arrays.fill(cols, dst + owHi, dst + OW, 0f);
                     }
                 }
             }
@@ -172,27 +180,43 @@ public final class Conv2dKernels {
     static void col2imAdd(float[] din, int dinOff, float[] dcols, ConvGeometry g) {
         int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
         int SH = g.strideH(), SW = g.strideW(), PH = g.padH(), PW = g.padW();
-        int row = 0;
+        int src = 0;
         for (int c = 0; c < g.C(); c++) {
             for (int kh = 0; kh < g.KH(); kh++) {
-                for (int kw = 0; kw < g.KW(); kw++, row++) {
-                    int src = row * OH * OW;
+                for (int kw = 0; kw < g.KW(); kw++) {
+                    int owLo = firstInside(PW - kw, SW, OW);
+                    int owHi = Math.max(owLo, lastInside(W - 1 + PW - kw, SW, OW));
                     for (int oh = 0; oh < OH; oh++, src += OW) {
                         int ih = oh * SH - PH + kh;
                         if (ih < 0 || ih >= H) {
                             continue;
                         }
-                        int dst = dinOff + (c * H + ih) * W;
-                        for (int ow = 0; ow < OW; ow++) {
-                            int iw = ow * SW - PW + kw;
-                            if (iw >= 0 && iw < W) {
-                                din[dst + iw] += dcols[src + ow];
+                        int dst = dinOff + (c * H + ih) * W + owLo * SW - PW + kw;
+                        if (SW == 1) {
+                            int n = owHi - owLo;
+                            int from = src + owLo;
+                            for (int i = 0; i < n; i++) {
+                                din[dst + i] += dcols[from + i];
+                            }
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++, dst += SW) {
+                                din[dst] += dcols[src + ow];
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /** The first output index o in [0, limit] with o*stride >= offset, i.e. whose input index is not negative. */
+    private static int firstInside(int offset, int stride, int limit) {
+        return Math.min(limit, Math.max(0, -Math.floorDiv(-offset, stride)));
+    }
+
+    /** One past the last output index o with o*stride <= offset, i.e. whose input index is below the size; in [0, limit]. */
+    private static int lastInside(int offset, int stride, int limit) {
+        return offset < 0 ? 0 : Math.min(limit, offset / stride + 1);
     }
 
     /** The definition, in double: out[n][oc][oh][ow] = bias[oc] + sum over c, kh, kw. Writes out. */
