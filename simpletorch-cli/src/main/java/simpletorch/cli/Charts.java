@@ -46,7 +46,7 @@ final class Charts {
     private static XYChart chart(String title, String yTitle) {
         XYChart c = new XYChartBuilder().width(600).height(400).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
         c.getStyler().setChartBackgroundColor(Color.WHITE);
-        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
         c.getStyler().setXAxisDecimalPattern("0");
         return c;
     }
@@ -104,13 +104,16 @@ final class Charts {
     record Tile(int[] pixels, int channels, int height, int width, String caption) {
     }
 
-    /** A grid of images, each scaled up to at least 96 pixels and captioned below; for misclassified.png. */
+    /**
+     * A grid of images, each scaled up to at least 96 pixels and captioned below (a caption's {@code " / "} parts on
+     * separate lines); for misclassified.png.
+     */
     static void imageGrid(Path file, String title, List<Tile> tiles) throws IOException {
         int columns = Math.max(1, Math.min(6, tiles.size()));
         int rows = Math.max(1, (tiles.size() + columns - 1) / columns);
         int scale = tiles.isEmpty() ? 1 : Math.max(1, 96 / Math.max(tiles.get(0).height(), tiles.get(0).width()));
         int tw = tiles.isEmpty() ? 96 : tiles.get(0).width() * scale, th = tiles.isEmpty() ? 96 : tiles.get(0).height() * scale;
-        int cw = Math.max(tw, 150) + 10, ch = th + 40;
+        int cw = Math.max(tw, 150) + 10, ch = th + 44;
         BufferedImage img = new BufferedImage(columns * cw + 10, 40 + rows * ch, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
@@ -133,8 +136,12 @@ final class Charts {
             }
             g.drawImage(im, x0, y0, tw, th, null);
             g.setColor(Color.BLACK);
-            String caption = clip(t.caption(), fm, cw - 12);
-            g.drawString(caption, 10 + (k % columns) * cw + (cw - 10 - fm.stringWidth(caption)) / 2, y0 + th + 15);
+            // One line per " / "-separated part ("true: cat", "pred: dog"), each centred under the image.
+            String[] lines = t.caption().split(" / ");
+            for (int l = 0; l < lines.length && l < 2; l++) {
+                String line = clip(lines[l], fm, cw - 12);
+                g.drawString(line, 10 + (k % columns) * cw + (cw - 10 - fm.stringWidth(line)) / 2, y0 + th + 14 + 13 * l);
+            }
         }
         g.dispose();
         writePng(file, img);
