@@ -66,6 +66,20 @@ public final class PyTorchFixture {
         return Arrays.stream(values).mapToInt(Math::toIntExact).toArray();
     }
 
+    /** The raw values of an I64 tensor. */
+    public long[] longs(String key) {
+        long[] values = file.longs().get(key);
+        if (values == null) {
+            throw new IllegalArgumentException(name + ": " + key + " is not an integer tensor");
+        }
+        return values.clone();
+    }
+
+    /** Whether the fixture holds a tensor named {@code key}. */
+    public boolean has(String key) {
+        return file.dtypes().containsKey(key);
+    }
+
     /** The tensors whose names start with {@code prefix}, with the prefix removed: a state dict. */
     public Map<String, Tensor> stateDict(String prefix, String... keys) {
         Map<String, Tensor> out = new LinkedHashMap<>();

@@ -32,8 +32,21 @@ enum DatasetChoice {
             case FASHION_MNIST -> MnistDatasets.load(MnistDatasets.Kind.FASHION_MNIST, dataDir, train);
             case MNIST -> MnistDatasets.load(MnistDatasets.Kind.MNIST, dataDir, train);
             // CIFAR-shaped random images; the test split uses another seed so it is not the training data.
-            case FAKE -> FakeData.create(train ? FAKE_TRAIN_SIZE : FAKE_TEST_SIZE, 3, 32, 32, 10, train ? seed : seed + 1);
+            case FAKE -> fake(train ? FAKE_TRAIN_SIZE : FAKE_TEST_SIZE, train ? seed : seed + 1);
         };
+    }
+
+    /** The last fake splits made, by seed: drawing 184 MB of random pixels takes a second, and datasets are immutable. */
+    private static final java.util.Map<Long, ImageDataset> FAKE_CACHE = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(4, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<Long, ImageDataset> eldest) {
+                    return size() > 2;
+                }
+            });
+
+    private static ImageDataset fake(int size, long seed) {
+        return FAKE_CACHE.computeIfAbsent(seed * 31 + size, k -> FakeData.create(size, 3, 32, 32, 10, seed));
     }
 
     /** Parses {@code --dataset}; an unknown name is a usage error that lists the valid ones. */

@@ -6,8 +6,16 @@ import picocli.CommandLine.Command;
 /** The {@code simpletorch} command: one subcommand per job. */
 @Command(name = "simpletorch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train and use image classifiers built on the SimpleTorch engine.",
-        subcommands = {TrainCommand.class, BenchCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, BenchCommand.class,
+                ExampleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** The process's standard output; commands draw progress bars only on this, and only on a terminal. */
+    static final java.io.PrintWriter STDOUT = new java.io.PrintWriter(System.out, true);
+
+    static {
+        System.setProperty("java.awt.headless", "true"); // figures are drawn to PNG files, never to a screen
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -22,7 +30,7 @@ public final class Main implements Runnable {
 
     /** The configured command line; tests redirect its output with setOut/setErr. */
     static CommandLine commandLine() {
-        return new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorHandler());
+        return new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorHandler()).setOut(STDOUT);
     }
 
     @Override

@@ -4,32 +4,51 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import simpletorch.data.DataLoader;
+import simpletorch.data.Dataset;
+import simpletorch.data.Datasets;
 import simpletorch.data.ImageDataset;
+import simpletorch.data.Subset;
 import simpletorch.io.SafeTensors;
 import simpletorch.kernels.Parallel;
 import simpletorch.models.SimpleNet;
+import simpletorch.nn.CrossEntropyLoss;
+import simpletorch.optim.Adam;
+import simpletorch.optim.AdamW;
+import simpletorch.optim.CosineWithWarmup;
+import simpletorch.optim.LRScheduler;
+import simpletorch.optim.OneCycleLR;
+import simpletorch.optim.Optimizer;
 import simpletorch.optim.SGD;
+import simpletorch.optim.StepLR;
 import simpletorch.tensor.Generator;
 import simpletorch.tensor.Tensor;
 import simpletorch.train.Trainer;
 
 /**
- * {@code simpletorch train}: the tutorial's training run. With no options it does what the tutorial does: CIFAR-10
- * from ./data, SimpleNet, SGD lr 0.01, batch 32, one shuffled epoch, seed 42, a loss line every 100 batches, then
- * the test accuracy.
+ * {@code simpletorch train}: the tutorial's training run, grown into a tool. With no options it does what the
+ * tutorial does (CIFAR-10 from ./data, SimpleNet, SGD lr 0.01, batch 32, one shuffled epoch, seed 42, a loss line
+ * every 100 batches, then the test accuracy) and also writes a run directory ({@link RunDirectory}) with the
+ * configuration, metrics, curves, model files and checkpoints that {@code --resume} continues from.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train SimpleNet on an image data set (defaults reproduce the tutorial's run).")
 final class TrainCommand implements Callable<Integer> {
+    /** Options that may accompany --resume; everything else comes from the run's config.json. */
+    private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--epochs", "--threads", "--log-every", "--data-dir",
+            "--stop-after");
+
     @Spec
     CommandSpec spec;
 
@@ -41,11 +60,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "data", description = "Where data sets are looked for (default: ./${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set (default: ${DEFAULT-VALUE}); with --resume, the epoch to continue to.")
     int epochs;
 
     @Option(names = "--batch-size", defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adam or adamw (default: ${DEFAULT-VALUE}).")
+    String optimizer;
 
     @Option(names = "--lr", defaultValue = "0.01", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
@@ -53,10 +75,43 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum;
 
-    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 penalty, as SGD's weight_decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
+    @Option(names = "--nesterov", description = "SGD with Nesterov momentum (needs --momentum > 0).")
+    boolean nesterov;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for initialisation and shuffling (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", description = "Weight decay: L2 added to the gradient for sgd and adam, decoupled for adamw (default: 0; 0.01 for adamw, as PyTorch).")
+    Double weightDecay;
+
+    @Option(names = "--beta1", defaultValue = "0.9", description = "Adam/AdamW beta1 (default: ${DEFAULT-VALUE}).")
+    double beta1;
+
+    @Option(names = "--beta2", defaultValue = "0.999", description = "Adam/AdamW beta2 (default: ${DEFAULT-VALUE}).")
+    double beta2;
+
+    @Option(names = "--eps", defaultValue = "1e-8", description = "Adam/AdamW epsilon (default: ${DEFAULT-VALUE}).")
+    double eps;
+
+    @Option(names = "--scheduler", defaultValue = "none", description = "Learning-rate schedule: none, step (per epoch), cosine (per batch, linear warm-up) or onecycle (per batch) (default: ${DEFAULT-VALUE}).")
+    String scheduler;
+
+    @Option(names = "--step-size", defaultValue = "1", paramLabel = "EPOCHS", description = "step: multiply the rate by --gamma every this many epochs (default: ${DEFAULT-VALUE}).")
+    int stepSize;
+
+    @Option(names = "--gamma", defaultValue = "0.1", description = "step: the factor (default: ${DEFAULT-VALUE}).")
+    double gamma;
+
+    @Option(names = "--warmup-epochs", defaultValue = "0", paramLabel = "EPOCHS", description = "cosine: epochs of linear warm-up from 0 to --lr (default: ${DEFAULT-VALUE}).")
+    int warmupEpochs;
+
+    @Option(names = "--max-lr", description = "onecycle: the peak rate (default: --lr). Starts at max/25, ends at max/25e4; momentum cycles 0.95-0.85.")
+    Double maxLr;
+
+    @Option(names = "--label-smoothing", defaultValue = "0", description = "Label smoothing of the training loss, in [0, 1) (default: ${DEFAULT-VALUE}).")
+    double labelSmoothing;
+
+    @Option(names = "--val-split", defaultValue = "0", paramLabel = "F", description = "Hold out this fraction of the training set (seeded) for validation (default: ${DEFAULT-VALUE}, none).")
+    double valSplit;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for initialisation, shuffling and the validation split (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--threads", description = "Worker threads (default: the number of processors).")
@@ -74,83 +129,293 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--weights", paramLabel = "FILE", description = "Start from this safetensors state dict instead of a random initialisation.")
     Path weights;
 
-    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained weights to this safetensors file.")
+    @Option(names = "--save", paramLabel = "FILE", description = "Also write the trained weights to this safetensors file.")
     Path save;
 
     @Option(names = "--log-every", defaultValue = "100", paramLabel = "N", description = "Print the loss every N batches (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
+    @Option(names = "--out", paramLabel = "DIR", description = "The run directory (default: runs/<dataset>-<model>-<timestamp>).")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its last checkpoint up to --epochs, with its recorded options.")
+    Path resume;
+
+    @Option(names = "--stop-after", paramLabel = "EPOCH", description = "Stop after this epoch, as if interrupted; continue later with --resume.")
+    Integer stopAfter;
+
     @Override
     public Integer call() throws IOException {
-        validate();
-        PrintWriter out = spec.commandLine().getOut();
-        if (threads != null) {
-            Parallel.setThreads(threads);
+        PrintWriter pw = spec.commandLine().getOut();
+        TrainOptions options;
+        RunDirectory run;
+        Checkpoints.Restored restored = null;
+        if (resume != null) {
+            checkResumeOptions();
+            run = RunDirectory.open(resume);
+            TrainOptions recorded = run.readOptions();
+            var parsed = spec.commandLine().getParseResult();
+            options = recorded.withRuntime(threads != null ? threads : recorded.threads(),
+                    parsed.hasMatchedOption("--log-every") ? logEvery : recorded.logEvery(),
+                    parsed.hasMatchedOption("--data-dir") ? dataDir.toString() : recorded.dataDir());
+            if (parsed.hasMatchedOption("--epochs") && epochs != recorded.epochs()) {
+                if (recorded.scheduler().equals("cosine") || recorded.scheduler().equals("onecycle")) {
+                    throw new Main.UserError("--resume: the run's " + recorded.scheduler() + " schedule spans its "
+                            + recorded.epochs() + " epochs; it cannot be continued to " + epochs);
+                }
+                options = options.withEpochs(epochs);
+            }
+            restored = Checkpoints.readLatest(resume); // fails before anything is written
+            if (options.threads() != recorded.threads()) {
+                pw.printf("Note: %d threads instead of the run's %d; results will not be bit-identical to an "
+                        + "uninterrupted run%n", options.threads(), recorded.threads());
+            }
+        } else {
+            validate();
+            options = effectiveOptions();
+            run = null;
         }
-        out.println("Using device: cpu");
-        out.printf("Threads: %d, Java %s%n", Parallel.threads(), Runtime.version().feature());
-        out.println("Loading " + dataset.displayName + " dataset...");
-        out.flush();
-        ImageDataset train = dataset.load(dataDir, true, seed);
-        ImageDataset test = dataset.load(dataDir, false, seed);
-        if (trainLimit != null) {
-            train = train.subset(trainLimit);
+        Parallel.setThreads(options.threads());
+        DatasetChoice data = new DatasetChoice.Converter().convert(options.dataset());
+
+        pw.println("Using device: cpu");
+        pw.printf("Threads: %d, Java %s%n", Parallel.threads(), Runtime.version().feature());
+        pw.println("Loading " + data.displayName + " dataset...");
+        pw.flush();
+        ImageDataset train = data.load(Path.of(options.dataDir()), true, options.seed());
+        ImageDataset test = data.load(Path.of(options.dataDir()), false, options.seed());
+        if (options.trainLimit() != null) {
+            train = train.subset(options.trainLimit());
         }
-        if (testLimit != null) {
-            test = test.subset(testLimit);
+        if (options.testLimit() != null) {
+            test = test.subset(options.testLimit());
         }
-        out.printf("Dataset size: %d images, image size: [%d, %d, %d], number of classes: %d%n",
+        pw.printf("Dataset size: %d images, image size: [%d, %d, %d], number of classes: %d%n",
                 train.size(), train.channels(), train.height(), train.width(), train.numClasses());
-
-        Generator.manualSeed(seed);
-        SimpleNet model = new SimpleNet(train.channels(), train.height(), train.width(), train.numClasses());
-        if (weights != null) {
-            loadWeights(model, weights);
-            out.println("Loaded weights from " + weights);
+        Dataset trainSet = train;
+        Dataset valSet = null;
+        if (options.valSplit() > 0) {
+            List<Subset> split;
+            try {
+                split = Datasets.trainValidationSplit(train, options.valSplit(), options.seed());
+            } catch (IllegalArgumentException e) {
+                throw new Main.UserError("--val-split: " + e.getMessage());
+            }
+            trainSet = split.get(0);
+            valSet = split.get(1);
+            pw.printf("Validation split: %d images for training, %d for validation%n", trainSet.size(), valSet.size());
         }
-        out.printf(Locale.ROOT, "Model: SimpleNet, %,d parameters%n", model.numParameters());
 
-        SGD optimizer = new SGD(model.parameters(), new SGD.Options(lr, momentum, 0, weightDecay, false));
-        Trainer trainer = new Trainer(model, optimizer);
+        Generator.manualSeed(options.seed());
+        SimpleNet model = new SimpleNet(train.channels(), train.height(), train.width(), train.numClasses());
+        if (options.weights() != null && restored == null) {
+            loadWeights(model, Path.of(options.weights()));
+            pw.println("Loaded weights from " + options.weights());
+        }
+        pw.printf(Locale.ROOT, "Model: SimpleNet, %,d parameters%n", model.numParameters());
+
         // The shuffle stream is separate from the initialisation stream, so --weights does not change the order.
-        DataLoader loader = new DataLoader(train, batchSize, !noShuffle, new Generator(seed ^ 0x5DEECE66DL));
+        Generator shuffle = new Generator(options.seed() ^ 0x5DEECE66DL);
+        DataLoader loader = new DataLoader(trainSet, options.batchSize(), options.shuffle(), shuffle);
+        Optimizer opt = newOptimizer(model, options);
+        LRScheduler schedule = newScheduler(opt, options, loader.numBatches());
+        boolean perBatch = schedule != null && !options.scheduler().equals("step");
+        Trainer trainer = new Trainer(model, opt, new CrossEntropyLoss((float) options.labelSmoothing()),
+                perBatch ? schedule : null);
 
-        out.println("Training for " + epochs + (epochs == 1 ? " epoch..." : " epochs..."));
-        out.flush();
-        for (int epoch = 1; epoch <= epochs; epoch++) {
+        List<EpochMetrics> history = new ArrayList<>();
+        double bestVal = Double.NaN;
+        int bestEpoch = 0;
+        int startEpoch = 1;
+        if (restored != null) {
+            applyCheckpoint(restored, model, opt, schedule, shuffle);
+            history.addAll(restored.state().history());
+            bestVal = restored.state().bestValAccuracy();
+            bestEpoch = restored.state().bestEpoch();
+            startEpoch = restored.state().epoch() + 1;
+            int deleted = AtomicFiles.deleteLeftovers(run.path());
+            pw.printf("Resuming %s from epoch %d (%s)%s%n", run.path(), restored.state().epoch(),
+                    restored.file().getFileName(), deleted > 0 ? ", removed " + deleted + " unfinished temporary file(s)" : "");
+            if (startEpoch > options.epochs()) {
+                pw.printf("The run already has %d epoch(s); pass a larger --epochs to continue it.%n", restored.state().epoch());
+            }
+        } else {
+            run = RunDirectory.create(out, options.dataset(), "SimpleNet");
+            run.writeConfig(options, List.of(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new)));
+        }
+        pw.println("Run directory: " + run.path());
+        ModelFile description = new ModelFile("SimpleNet", train.channels(), train.height(), train.width(),
+                train.classes(), train.transform().mean(), train.transform().std(), options.dataset(), options.seed(),
+                0, Map.of());
+
+        int remaining = options.epochs() - startEpoch + 1;
+        if (remaining > 0) {
+            pw.println("Training for " + remaining + (remaining == 1 ? " epoch..." : " epochs..."));
+        }
+        pw.flush();
+        boolean terminal = isSystemOut() && ProgressBar.stdoutIsTerminal();
+        int endEpoch = stopAfter == null ? options.epochs() : Math.min(stopAfter, options.epochs());
+        for (int epoch = startEpoch; epoch <= endEpoch; epoch++) {
+            ProgressBar bar = new ProgressBar(pw, terminal, options.logEvery(), loader.numBatches(),
+                    String.format(Locale.ROOT, "Epoch %d/%d", epoch, options.epochs()));
             Trainer.EpochResult result;
             try {
-                result = trainer.trainEpoch(loader, (batch, loss) -> {
-                    if (batch % logEvery == 0) {
-                        out.printf(Locale.ROOT, "Batch [%d], Loss: %.4f%n", batch, loss);
-                        out.flush();
-                    }
-                });
+                result = trainer.trainEpoch(loader, bar::onBatch);
             } catch (Trainer.NonFiniteLossException e) {
-                throw new Main.UserError("epoch " + epoch + ": " + e.getMessage());
+                bar.finish();
+                throw new Main.UserError("epoch " + epoch + ", batch " + e.batch() + ": " + e.getMessage()
+                        + (epoch > 1 ? "; the checkpoint of epoch " + (epoch - 1) + " in " + run.path() + " is intact" : ""));
             }
-            out.printf(Locale.ROOT, "Epoch [%d/%d] done: mean loss %.4f, train accuracy %.2f%%, %.1f s, %.0f images/s%n",
-                    epoch, epochs, result.meanLoss(), 100 * result.accuracy(), result.seconds(), result.imagesPerSecond());
-            out.flush();
+            bar.finish();
+            if (schedule != null && !perBatch) {
+                schedule.step();
+            }
+            Trainer.Evaluation val = valSet == null ? null : Trainer.evaluate(model, new DataLoader(valSet, 256, false, null));
+            EpochMetrics m = new EpochMetrics(epoch, result.meanLoss(), result.accuracy(),
+                    val == null ? Double.NaN : val.meanLoss(), val == null ? Double.NaN : val.accuracy(), opt.lr(),
+                    result.seconds(), result.imagesPerSecond());
+            history.add(m);
+            pw.println(epochLine(m, options.epochs()));
+
+            Map<String, Object> metrics = metricsOf(m);
+            if (val != null && (bestEpoch == 0 || val.accuracy() > bestVal)) {
+                bestVal = val.accuracy();
+                bestEpoch = epoch;
+                withEpoch(description, epoch, metrics).write(run.resolve(RunDirectory.BEST), model);
+            }
+            TrainingState state = new TrainingState(epoch, opt.lr(), schedule == null ? null : schedule.state(),
+                    opt.state().counters(), shuffle.state(), Generator.defaultGenerator().state(), history,
+                    bestVal, bestEpoch);
+            Checkpoints.write(run.path(), state, model, opt);
+            withEpoch(description, epoch, metrics).write(run.resolve(RunDirectory.MODEL), model);
+            run.writeMetrics(history);
+            pw.flush();
         }
-        out.println("Training finished!");
+        if (endEpoch < options.epochs()) {
+            pw.printf("Stopped after epoch %d of %d (--stop-after); continue with --resume %s%n", endEpoch,
+                    options.epochs(), run.path());
+            pw.flush();
+            return 0;
+        }
+        pw.println("Training finished!");
 
         Trainer.Evaluation eval = Trainer.evaluate(model, new DataLoader(test, 256, false, null));
-        out.printf(Locale.ROOT, "Test accuracy: %.2f%% (%d/%d)%n", 100 * eval.accuracy(), eval.correct(), eval.total());
-        if (save != null) {
-            Map<String, String> metadata = new LinkedHashMap<>();
-            metadata.put("model", "SimpleNet");
-            metadata.put("input_shape", "[" + train.channels() + ", " + train.height() + ", " + train.width() + "]");
-            metadata.put("num_classes", Integer.toString(train.numClasses()));
-            metadata.put("dataset", dataset.option);
-            metadata.put("classes", String.join(",", train.classes()));
-            metadata.put("epochs", Integer.toString(epochs));
-            metadata.put("test_accuracy", String.format(Locale.ROOT, "%.4f", eval.accuracy()));
-            SafeTensors.write(save, new LinkedHashMap<>(model.stateDict()), metadata);
-            out.println("Saved weights to " + save);
+        pw.printf(Locale.ROOT, "Test accuracy: %.2f%% (%d/%d)%n", 100 * eval.accuracy(), eval.correct(), eval.total());
+        int lastEpoch = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
+        Map<String, Object> finalMetrics = history.isEmpty() ? new LinkedHashMap<>() : metricsOf(history.get(history.size() - 1));
+        finalMetrics.put("test_accuracy", eval.accuracy());
+        finalMetrics.put("test_loss", eval.meanLoss());
+        ModelFile last = withEpoch(description, lastEpoch, finalMetrics);
+        last.write(run.resolve(RunDirectory.MODEL), model);
+        if (!history.isEmpty()) {
+            run.writeMetrics(history);
         }
-        out.flush();
+        if (bestEpoch > 0) {
+            pw.printf(Locale.ROOT, "Best validation accuracy: %.2f%% (epoch %d), saved to %s%n", 100 * bestVal, bestEpoch,
+                    run.resolve(RunDirectory.BEST));
+        }
+        pw.println("Saved model to " + run.resolve(RunDirectory.MODEL));
+        if (save != null) {
+            last.write(save, model);
+            pw.println("Saved weights to " + save);
+        }
+        pw.flush();
         return 0;
+    }
+
+    /** Whether this command prints to the process's standard output (tests give it a StringWriter). */
+    private boolean isSystemOut() {
+        return spec.commandLine().getOut() == Main.STDOUT;
+    }
+
+    private static ModelFile withEpoch(ModelFile d, int epoch, Map<String, Object> metrics) {
+        return new ModelFile(d.model(), d.channels(), d.height(), d.width(), d.classes(), d.mean(), d.std(), d.dataset(),
+                d.datasetSeed(), epoch, metrics);
+    }
+
+    private static Map<String, Object> metricsOf(EpochMetrics m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("train_loss", m.trainLoss());
+        out.put("train_accuracy", m.trainAccuracy());
+        if (m.hasValidation()) {
+            out.put("val_loss", m.valLoss());
+            out.put("val_accuracy", m.valAccuracy());
+        }
+        out.put("lr", m.lr());
+        return out;
+    }
+
+    static String epochLine(EpochMetrics m, int epochs) {
+        String val = m.hasValidation()
+                ? String.format(Locale.ROOT, " | val loss %.4f, acc %.2f%%", m.valLoss(), 100 * m.valAccuracy())
+                : "";
+        return String.format(Locale.ROOT, "Epoch [%d/%d] train loss %.4f, acc %.2f%%%s | lr %.6g | %.1f s, %.0f images/s",
+                m.epoch(), epochs, m.trainLoss(), 100 * m.trainAccuracy(), val, m.lr(), m.seconds(), m.imagesPerSecond());
+    }
+
+    private void applyCheckpoint(Checkpoints.Restored r, SimpleNet model, Optimizer opt, LRScheduler schedule,
+                                 Generator shuffle) {
+        TrainingState s = r.state();
+        if ((schedule == null) != (s.scheduler() == null)) {
+            throw new Main.UserError("--resume: " + r.file() + " does not match config.json's schedule");
+        }
+        try {
+            model.loadStateDict(r.model(), true);
+            opt.loadState(r.optimizer());
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserError("--resume: " + r.file() + " does not fit the run's model and optimizer: " + e.getMessage());
+        }
+        opt.setLr(s.lr());
+        if (schedule != null) {
+            schedule.loadState(s.scheduler());
+        }
+        shuffle.setState(s.shuffleGeneratorState());
+        Generator.defaultGenerator().setState(s.defaultGeneratorState());
+    }
+
+    static Optimizer newOptimizer(SimpleNet model, TrainOptions o) {
+        return switch (o.optimizer()) {
+            case "sgd" -> new SGD(model.parameters(), new SGD.Options(o.lr(), o.momentum(), 0, o.weightDecay(), o.nesterov()));
+            case "adam" -> new Adam(model.parameters(), new Adam.Options(o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay()));
+            case "adamw" -> new AdamW(model.parameters(), new Adam.Options(o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay()));
+            default -> throw new Main.UserError("unknown optimizer '" + o.optimizer() + "'");
+        };
+    }
+
+    /** The schedule, or null; its length is counted in optimiser steps (batches) except for step, in epochs. */
+    static LRScheduler newScheduler(Optimizer opt, TrainOptions o, int batchesPerEpoch) {
+        int total = o.epochs() * batchesPerEpoch;
+        return switch (o.scheduler()) {
+            case "none" -> null;
+            case "step" -> new StepLR(opt, o.stepSize(), o.gamma());
+            case "cosine" -> new CosineWithWarmup(opt, o.warmupEpochs() * batchesPerEpoch, total);
+            case "onecycle" -> new OneCycleLR(opt, new OneCycleLR.Options(o.maxLr(), total, 0.3, 25, 1e4,
+                    true, 0.85, 0.95));
+            default -> throw new Main.UserError("unknown scheduler '" + o.scheduler() + "'");
+        };
+    }
+
+    private TrainOptions effectiveOptions() {
+        double wd = weightDecay != null ? weightDecay : optimizer.equals("adamw") ? 0.01 : 0;
+        return new TrainOptions(dataset.option, dataDir.toString(), epochs, batchSize, optimizer, lr, momentum, nesterov,
+                wd, beta1, beta2, eps, scheduler, stepSize, gamma, warmupEpochs, maxLr != null ? maxLr : lr,
+                labelSmoothing, valSplit, seed, threads != null ? threads : Parallel.threads(), !noShuffle, trainLimit,
+                testLimit, weights == null ? null : weights.toString(), logEvery);
+    }
+
+    private void checkResumeOptions() {
+        require(epochs >= 1, "--epochs must be >= 1, got " + epochs);
+        require(threads == null || threads >= 1, "--threads must be >= 1, got " + threads);
+        require(logEvery >= 1, "--log-every must be >= 1, got " + logEvery);
+        require(stopAfter == null || stopAfter >= 1, "--stop-after must be >= 1, got " + stopAfter);
+        List<String> others = new ArrayList<>();
+        for (var o : spec.commandLine().getParseResult().matchedOptions()) {
+            if (!RESUME_OPTIONS.contains(o.longestName())) {
+                others.add(o.longestName());
+            }
+        }
+        require(others.isEmpty(), "--resume continues a run with the options in its config.json; only --epochs, "
+                + "--threads, --log-every and --data-dir may be given with it, got " + String.join(", ", others));
     }
 
     /** Rejects bad values before any work is done, so a typo does not cost a training run. */
@@ -158,12 +423,29 @@ final class TrainCommand implements Callable<Integer> {
         require(epochs >= 1, "--epochs must be >= 1, got " + epochs);
         require(batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
         require(lr >= 0 && Double.isFinite(lr), "--lr must be a finite number >= 0, got " + lr);
+        require(List.of("sgd", "adam", "adamw").contains(optimizer), "--optimizer must be sgd, adam or adamw, got '" + optimizer + "'");
         require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
-        require(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay must be >= 0, got " + weightDecay);
+        require(momentum == 0 || optimizer.equals("sgd"), "--momentum applies to sgd; Adam's momentum is --beta1");
+        require(!nesterov || optimizer.equals("sgd"), "--nesterov applies to sgd only");
+        require(!nesterov || momentum > 0, "--nesterov needs --momentum > 0");
+        require(weightDecay == null || (weightDecay >= 0 && Double.isFinite(weightDecay)), "--weight-decay must be >= 0, got " + weightDecay);
+        require(beta1 >= 0 && beta1 < 1, "--beta1 must be in [0, 1), got " + beta1);
+        require(beta2 >= 0 && beta2 < 1, "--beta2 must be in [0, 1), got " + beta2);
+        require(eps >= 0 && Double.isFinite(eps), "--eps must be >= 0, got " + eps);
+        require(List.of("none", "step", "cosine", "onecycle").contains(scheduler),
+                "--scheduler must be none, step, cosine or onecycle, got '" + scheduler + "'");
+        require(stepSize >= 1, "--step-size must be >= 1, got " + stepSize);
+        require(gamma > 0 && Double.isFinite(gamma), "--gamma must be > 0, got " + gamma);
+        require(warmupEpochs >= 0 && warmupEpochs <= epochs, "--warmup-epochs must be in [0, --epochs], got " + warmupEpochs);
+        require(maxLr == null || (maxLr > 0 && Double.isFinite(maxLr)), "--max-lr must be > 0, got " + maxLr);
+        require(!scheduler.equals("onecycle") || maxLr != null || lr > 0, "--scheduler onecycle needs --max-lr or --lr > 0");
+        require(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1), got " + labelSmoothing);
+        require(valSplit >= 0 && valSplit < 1, "--val-split must be in [0, 1), got " + valSplit);
         require(threads == null || threads >= 1, "--threads must be >= 1, got " + threads);
         require(trainLimit == null || trainLimit >= 1, "--train-limit must be >= 1, got " + trainLimit);
         require(testLimit == null || testLimit >= 1, "--test-limit must be >= 1, got " + testLimit);
         require(logEvery >= 1, "--log-every must be >= 1, got " + logEvery);
+        require(stopAfter == null || stopAfter >= 1, "--stop-after must be >= 1, got " + stopAfter);
         if (weights != null && !Files.isRegularFile(weights)) {
             throw new Main.UserError("--weights: no such file: " + weights);
         }
@@ -175,6 +457,10 @@ final class TrainCommand implements Callable<Integer> {
             if (dir != null && !Files.isDirectory(dir)) {
                 throw new Main.UserError("--save: directory " + dir + " does not exist");
             }
+        }
+        if (out != null && (Files.exists(out.resolve(RunDirectory.CONFIG)) || Files.exists(out.resolve(Checkpoints.POINTER)))) {
+            throw new Main.UserError("--out: " + out + " already holds a run; continue it with --resume " + out
+                    + " or choose another directory");
         }
     }
 

@@ -36,7 +36,14 @@ class TrainCommandTest {
 
     private static final String[] SMALL_FAKE = {"train", "--dataset", "fake", "--train-limit", "320", "--test-limit", "200", "--log-every", "5"};
 
-    private static String[] args(String[] base, String... more) {
+    private int runs;
+
+    /** The arguments plus {@code --out} to a new directory under the test's temporary folder. */
+    private String[] fresh(String[] base, String... more) {
+        return args(args(base, more), "--out", tmp.resolve("run" + (++runs)).toString());
+    }
+
+    static String[] args(String[] base, String... more) {
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
         return all;
@@ -44,7 +51,7 @@ class TrainCommandTest {
 
     @Test
     void printsTheTutorialsLinesAndATestAccuracy() {
-        Run r = run(args(SMALL_FAKE, "--seed", "1"));
+        Run r = run(fresh(SMALL_FAKE, "--seed", "1"));
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("Using device: cpu", "Loading FakeData dataset...", "Training for 1 epoch...",
                 "Training finished!");
@@ -57,9 +64,9 @@ class TrainCommandTest {
 
     @Test
     void sameSeedGivesTheSameLossesAndNoShuffleChangesThem() {
-        Run a = run(args(SMALL_FAKE, "--seed", "7", "--threads", "1"));
-        Run b = run(args(SMALL_FAKE, "--seed", "7", "--threads", "1"));
-        Run c = run(args(SMALL_FAKE, "--seed", "7", "--threads", "1", "--no-shuffle"));
+        Run a = run(fresh(SMALL_FAKE, "--seed", "7", "--threads", "1"));
+        Run b = run(fresh(SMALL_FAKE, "--seed", "7", "--threads", "1"));
+        Run c = run(fresh(SMALL_FAKE, "--seed", "7", "--threads", "1", "--no-shuffle"));
         assertThat(lossLines(a.out())).isNotEmpty().isEqualTo(lossLines(b.out()));
         assertThat(lossLines(c.out())).isNotEqualTo(lossLines(a.out()));
     }
@@ -71,14 +78,14 @@ class TrainCommandTest {
     @Test
     void saveWritesWeightsThatWeightsLoadsBack() throws IOException {
         Path file = tmp.resolve("model.safetensors");
-        Run first = run(args(SMALL_FAKE, "--save", file.toString()));
+        Run first = run(fresh(SMALL_FAKE, "--save", file.toString()));
         assertThat(first.exitCode()).as(first.err()).isZero();
         Map<String, Tensor> saved = SafeTensors.read(file).tensors();
         assertThat(saved.keySet()).containsExactly("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias");
         assertThat(SafeTensors.read(file).metadata()).containsEntry("model", "SimpleNet").containsEntry("dataset", "fake");
 
         // Starting from the saved weights with lr 0 must reproduce their test accuracy exactly.
-        Run again = run(args(SMALL_FAKE, "--weights", file.toString(), "--lr", "0"));
+        Run again = run(fresh(SMALL_FAKE, "--weights", file.toString(), "--lr", "0"));
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(accuracyLine(again.out())).isEqualTo(accuracyLine(first.out()));
         assertThat(again.out()).contains("Loaded weights from " + file);
@@ -93,7 +100,7 @@ class TrainCommandTest {
         Path wrong = tmp.resolve("mnist-shaped.safetensors");
         SafeTensors.write(wrong, new LinkedHashMap<>(new SimpleNet(1, 28, 28, 10).stateDict()), Map.of());
         Path save = tmp.resolve("out.safetensors");
-        Run r = run(args(SMALL_FAKE, "--weights", wrong.toString(), "--save", save.toString()));
+        Run r = run(fresh(SMALL_FAKE, "--weights", wrong.toString(), "--save", save.toString()));
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).contains(wrong.toString(), "size mismatch for conv1.weight");
         assertThat(save).doesNotExist();
@@ -103,7 +110,7 @@ class TrainCommandTest {
     void aCorruptWeightsFileIsAClearError() throws IOException {
         Path bad = tmp.resolve("bad.safetensors");
         Files.write(bad, new byte[] {1, 2, 3});
-        Run r = run(args(SMALL_FAKE, "--weights", bad.toString()));
+        Run r = run(fresh(SMALL_FAKE, "--weights", bad.toString()));
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: ").contains(bad.toString());
         assertThat(r.err()).doesNotContain("\tat "); // no stack trace for bad input
@@ -115,7 +122,7 @@ class TrainCommandTest {
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("--epochz");
 
-        Run epochs = run(args(SMALL_FAKE, "--epochs", "0"));
+        Run epochs = run(fresh(SMALL_FAKE, "--epochs", "0"));
         assertThat(epochs.exitCode()).isEqualTo(2);
         assertThat(epochs.err()).contains("--epochs must be >= 1, got 0");
 
@@ -123,7 +130,7 @@ class TrainCommandTest {
         assertThat(dataset.exitCode()).isEqualTo(2);
         assertThat(dataset.err()).contains("unknown dataset 'imagenet'", "cifar10, fashion-mnist, mnist, fake");
 
-        Run lr = run(args(SMALL_FAKE, "--lr", "-1"));
+        Run lr = run(fresh(SMALL_FAKE, "--lr", "-1"));
         assertThat(lr.exitCode()).isEqualTo(2);
         assertThat(lr.err()).contains("--lr must be a finite number >= 0, got -1.0");
     }
@@ -139,7 +146,7 @@ class TrainCommandTest {
 
     @Test
     void aSaveTargetInAMissingDirectoryFailsBeforeTraining() {
-        Run r = run(args(SMALL_FAKE, "--save", tmp.resolve("no/such/dir/model.safetensors").toString()));
+        Run r = run(fresh(SMALL_FAKE, "--save", tmp.resolve("no/such/dir/model.safetensors").toString()));
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).contains("does not exist");
         assertThat(r.out()).doesNotContain("Training for");

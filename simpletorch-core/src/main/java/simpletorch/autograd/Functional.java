@@ -308,17 +308,32 @@ public final class Functional {
      * {@code torch.nn.CrossEntropyLoss()}: log-softmax and NLL fused into one op with a one-pass backward.
      */
     public static Tensor crossEntropy(Tensor logits, int[] targets) {
+        return crossEntropy(logits, targets, 0);
+    }
+
+    /**
+     * Cross-entropy with label smoothing, as {@code F.cross_entropy(logits, targets, label_smoothing=eps)}: the
+     * target distribution puts {@code 1 - eps + eps / C} on the target class and {@code eps / C} on the others.
+     *
+     * @throws IllegalArgumentException if {@code eps} is outside [0, 1]
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] targets, float labelSmoothing) {
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException("label_smoothing must be between 0.0 and 1.0. Got: " + labelSmoothing);
+        }
         require2d(logits, "cross_entropy");
         int B = logits.size(0), C = logits.size(1);
         float[] probs = new float[B * C];
         Supplier<String> label = () -> "cross_entropy";
         long start = Profiler.start();
-        Tensor out = Tensor.scalar((float) LossKernels.crossEntropyForward(probs, logits.data(), targets, B, C));
+        Tensor out = Tensor.scalar((float) LossKernels.crossEntropyForward(probs, logits.data(), targets,
+                labelSmoothing, B, C));
         Profiler.forward(start, label);
         int[] t = targets.clone();
         if (recording(logits)) {
             out.setGradFn(new Node("cross_entropy", new Tensor[] {logits}, timed(label,
-                    () -> LossKernels.crossEntropyBackward(logits.gradBuffer(), probs, t, out.grad()[0], B, C))));
+                    () -> LossKernels.crossEntropyBackward(logits.gradBuffer(), probs, t, labelSmoothing,
+                            out.grad()[0], B, C))));
         }
         return out;
     }

@@ -68,6 +68,19 @@ public final class LossKernels {
      * @return the mean loss
      */
     public static double crossEntropyForward(float[] probs, float[] logits, int[] targets, int B, int C) {
+        return crossEntropyForward(probs, logits, targets, 0, B, C);
+    }
+
+    /**
+     * Cross-entropy with label smoothing {@code eps}, as {@code CrossEntropyLoss(label_smoothing=eps)}: per row,
+     * {@code (1 - eps) * -log p[target] + eps * mean_j(-log p[j])}, averaged over the batch. With
+     * {@code L = logsumexp(row)}, {@code -log p[j] = L - logits[j]}, so the smoothing term is {@code L - mean(row)}.
+     *
+     * @param probs  [B, C], overwritten with the softmax, which the backward pass needs
+     * @param logits [B, C]
+     * @return the mean loss
+     */
+    public static double crossEntropyForward(float[] probs, float[] logits, int[] targets, float eps, int B, int C) {
         checkTargets(targets, B, C);
         double loss = 0;
         for (int b = 0; b < B; b++) {
@@ -77,40 +90,66 @@ public final class LossKernels {
                 max = Math.max(max, logits[row + j]);
             }
             double sum = 0;
+            double logitSum = 0;
             for (int j = 0; j < C; j++) {
                 double e = Math.exp(logits[row + j] - max);
                 probs[row + j] = (float) e;
                 sum += e;
+                logitSum += logits[row + j];
             }
             for (int j = 0; j < C; j++) {
                 probs[row + j] = (float) (probs[row + j] / sum);
             }
-            loss += max + Math.log(sum) - logits[row + targets[b]];
+            double logSumExp = max + Math.log(sum);
+            double nll = logSumExp - logits[row + targets[b]];
+            loss += eps == 0 ? nll : (1 - eps) * nll + eps * (logSumExp - logitSum / C);
         }
         return loss / B;
     }
 
     /** dlogits += dloss / B * (softmax - onehot(target)). Adds into dlogits [B, C]. */
     public static void crossEntropyBackward(float[] dlogits, float[] probs, int[] targets, float dloss, int B, int C) {
+        crossEntropyBackward(dlogits, probs, targets, 0, dloss, B, C);
+    }
+
+    /**
+     * dlogits += dloss / B * (softmax - (1 - eps) * onehot(target) - eps / C), the gradient of the smoothed loss.
+     * Adds into dlogits [B, C].
+     */
+    public static void crossEntropyBackward(float[] dlogits, float[] probs, int[] targets, float eps, float dloss,
+                                            int B, int C) {
         float scale = dloss / B;
+        float uniform = scale * eps / C;
+        float onTarget = scale * (1 - eps);
         for (int b = 0; b < B; b++) {
             int row = b * C;
             for (int j = 0; j < C; j++) {
-                dlogits[row + j] += scale * probs[row + j];
+                dlogits[row + j] += eps == 0 ? scale * probs[row + j] : scale * probs[row + j] - uniform;
             }
-            dlogits[row + targets[b]] -= scale;
+            dlogits[row + targets[b]] -= onTarget;
         }
     }
 
     /** The definition in double: mean over b of log(sum_j exp(logits[b][j])) - logits[b][target[b]]. */
     public static double crossEntropyNaive(double[] logits, int[] targets, int B, int C) {
+        return crossEntropyNaive(logits, targets, 0, B, C);
+    }
+
+    /**
+     * The smoothed definition in double: mean over b of the cross-entropy between the target distribution
+     * {@code q[j] = (1 - eps) * onehot(target)[j] + eps / C} and softmax(logits): {@code sum_j q[j] * -log p[j]}.
+     */
+    public static double crossEntropyNaive(double[] logits, int[] targets, double eps, int B, int C) {
         double loss = 0;
         for (int b = 0; b < B; b++) {
             double sum = 0;
             for (int j = 0; j < C; j++) {
                 sum += Math.exp(logits[b * C + j]);
             }
-            loss += Math.log(sum) - logits[b * C + targets[b]];
+            for (int j = 0; j < C; j++) {
+                double q = (j == targets[b] ? 1 - eps : 0) + eps / C;
+                loss += q * (Math.log(sum) - logits[b * C + j]);
+            }
         }
         return loss / B;
     }
@@ -118,6 +157,12 @@ public final class LossKernels {
     /** The gradient of {@link #crossEntropyNaive} times dloss, in double; adds into dlogits. */
     public static void crossEntropyBackwardNaive(double[] dlogits, double[] logits, int[] targets, double dloss,
                                                  int B, int C) {
+        crossEntropyBackwardNaive(dlogits, logits, targets, 0, dloss, B, C);
+    }
+
+    /** The gradient of the smoothed {@link #crossEntropyNaive} times dloss: (p - q) * dloss / B; adds into dlogits. */
+    public static void crossEntropyBackwardNaive(double[] dlogits, double[] logits, int[] targets, double eps,
+                                                 double dloss, int B, int C) {
         for (int b = 0; b < B; b++) {
             double sum = 0;
             for (int j = 0; j < C; j++) {
@@ -125,7 +170,8 @@ public final class LossKernels {
             }
             for (int j = 0; j < C; j++) {
                 double p = Math.exp(logits[b * C + j]) / sum;
-                dlogits[b * C + j] += dloss / B * (p - (j == targets[b] ? 1 : 0));
+                double q = (j == targets[b] ? 1 - eps : 0) + eps / C;
+                dlogits[b * C + j] += dloss / B * (p - q);
             }
         }
     }

@@ -1,6 +1,9 @@
 package simpletorch.optim;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import simpletorch.tensor.Tensor;
 
 /**
@@ -39,7 +42,7 @@ public final class SGD extends Optimizer {
         }
     }
 
-    private final Options options;
+    private Options options;
     private final float[][] momentumBuffers;
 
     /** Plain SGD, as {@code optim.SGD(params, lr=lr)}. */
@@ -55,6 +58,37 @@ public final class SGD extends Optimizer {
 
     public Options options() {
         return options;
+    }
+
+    @Override
+    public double momentum() {
+        return options.momentum();
+    }
+
+    /** Sets the momentum (a one-cycle schedule does this); validated as the constructor validates it. */
+    @Override
+    public void setMomentum(double momentum) {
+        options = new Options(options.lr(), momentum, options.dampening(), options.weightDecay(), options.nesterov());
+    }
+
+    /** Buffers {@code "<i>.momentum_buffer"} of the parameters that have one; no counters. */
+    @Override
+    public OptimizerState state() {
+        Map<String, float[]> buffers = new LinkedHashMap<>();
+        for (int k = 0; k < params.size(); k++) {
+            if (momentumBuffers[k] != null) {
+                buffers.put(k + ".momentum_buffer", momentumBuffers[k].clone());
+            }
+        }
+        return new OptimizerState(buffers, Map.of());
+    }
+
+    @Override
+    public void loadState(OptimizerState state) {
+        checkState(state, Set.of("momentum_buffer"), Set.of());
+        java.util.Arrays.fill(momentumBuffers, null);
+        state.buffers().forEach((key, buf) ->
+                momentumBuffers[Integer.parseInt(key.substring(0, key.indexOf('.')))] = buf.clone());
     }
 
     /** The momentum buffer of parameter {@code i} (in the order given), or null before the first step. */

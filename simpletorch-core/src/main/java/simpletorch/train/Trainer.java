@@ -5,6 +5,7 @@ import simpletorch.data.Batch;
 import simpletorch.data.DataLoader;
 import simpletorch.nn.CrossEntropyLoss;
 import simpletorch.nn.Module;
+import simpletorch.optim.LRScheduler;
 import simpletorch.optim.Optimizer;
 import simpletorch.tensor.Tensor;
 
@@ -43,18 +44,39 @@ public final class Trainer {
 
     /** Thrown when the loss stops being a finite number, so that training does not go on with garbage weights. */
     public static final class NonFiniteLossException extends RuntimeException {
+        private final int batch;
+
         public NonFiniteLossException(int batch, float loss) {
             super("loss became " + loss + " at batch " + batch + "; training stopped (try a smaller learning rate)");
+            this.batch = batch;
+        }
+
+        /** The 1-based batch within the epoch whose loss was not finite; that batch's update was not applied. */
+        public int batch() {
+            return batch;
         }
     }
 
     private final Module model;
     private final Optimizer optimizer;
-    private final CrossEntropyLoss criterion = new CrossEntropyLoss();
+    private final CrossEntropyLoss criterion;
+    private final LRScheduler batchScheduler;
 
     public Trainer(Module model, Optimizer optimizer) {
+        this(model, optimizer, new CrossEntropyLoss(), null);
+    }
+
+    /**
+     * @param criterion      the training loss (label smoothing lives here)
+     * @param batchScheduler a schedule stepped after every optimiser step, as PyTorch's per-batch schedules are
+     *                       (OneCycleLR, cosine with warm-up); null for none. Per-epoch schedules are the
+     *                       caller's, stepped after {@link #trainEpoch}.
+     */
+    public Trainer(Module model, Optimizer optimizer, CrossEntropyLoss criterion, LRScheduler batchScheduler) {
         this.model = model;
         this.optimizer = optimizer;
+        this.criterion = criterion;
+        this.batchScheduler = batchScheduler;
     }
 
     /** One pass over {@code loader} in training mode. */
@@ -73,6 +95,9 @@ public final class Trainer {
             }
             loss.backward();
             optimizer.step();
+            if (batchScheduler != null) {
+                batchScheduler.step();
+            }
 
             batches++;
             images += batch.size();
