@@ -84,6 +84,20 @@ final class VectorGemm {
         int dst = 0;
         for (int i0 = 0; i0 < M; i0 += MR) {
             int rows = Math.min(MR, M - i0);
+            if (!transA && rows == MR) {
+                // The common case, unrolled: six row streams interleaved, no per-element test.
+                int r0 = aOff + i0 * lda;
+                int r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
+                for (int k = 0; k < K; k++, dst += MR) {
+                    ap[dst] = a[r0 + k];
+                    ap[dst + 1] = a[r1 + k];
+                    ap[dst + 2] = a[r2 + k];
+                    ap[dst + 3] = a[r3 + k];
+                    ap[dst + 4] = a[r4 + k];
+                    ap[dst + 5] = a[r5 + k];
+                }
+                continue;
+            }
             for (int k = 0; k < K; k++) {
                 for (int r = 0; r < MR; r++) {
                     ap[dst++] = r >= rows ? 0f
@@ -98,18 +112,28 @@ final class VectorGemm {
         int dst = 0;
         for (int j0 = 0; j0 < N; j0 += NR) {
             int cols = Math.min(NR, N - j0);
-            for (int k = 0; k < K; k++) {
-                if (transB) {
-                    for (int j = 0; j < cols; j++) {
-                        bp[dst + j] = b[bOff + (j0 + j) * ldb + k];
-                    }
-                } else {
-                    System.arraycopy(b, bOff + k * ldb + j0, bp, dst, cols);
+            if (transB) {
+                if (cols < NR) {
+                    java.util.Arrays.fill(bp, dst, dst + K * NR, 0f);
                 }
+                // A transpose: blocks of 64 k keep the written panel rows in L1 while each source row streams.
+                for (int k0 = 0; k0 < K; k0 += 64) {
+                    int k1 = Math.min(K, k0 + 64);
+                    for (int j = 0; j < cols; j++) {
+                        int src = bOff + (j0 + j) * ldb;
+                        for (int k = k0; k < k1; k++) {
+                            bp[dst + k * NR + j] = b[src + k];
+                        }
+                    }
+                }
+                dst += K * NR;
+                continue;
+            }
+            for (int k = 0; k < K; k++, dst += NR) {
+                System.arraycopy(b, bOff + k * ldb + j0, bp, dst, cols);
                 for (int j = cols; j < NR; j++) {
                     bp[dst + j] = 0f;
                 }
-                dst += NR;
             }
         }
     }
