@@ -124,6 +124,7 @@ final class BenchCommand implements Callable<Integer> {
                 long t = Profiler.start();
                 optimizer.step();
                 Profiler.forward(t, () -> "sgd step");
+                loss.releaseGraph();
                 done += b.size();
             }
         }

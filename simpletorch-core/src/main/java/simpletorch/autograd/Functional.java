@@ -46,7 +46,7 @@ public final class Functional {
         int[] shape = broadcastShape(name, a.shape(), b.shape());
         int[] aStrides = broadcastStrides(a.shape(), shape);
         int[] bStrides = broadcastStrides(b.shape(), shape);
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = Tensor.empty(shape);
         Supplier<String> label = () -> name + " " + Arrays.toString(a.shape()) + " " + Arrays.toString(b.shape());
         long t = Profiler.start();
         ElementwiseKernels.binaryForward(out.data(), a.data(), aStrides, b.data(), bStrides, shape, op);
@@ -60,7 +60,7 @@ public final class Functional {
 
     /** max(x, 0) element-wise. */
     public static Tensor relu(Tensor x) {
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape());
         Supplier<String> label = () -> "relu " + Arrays.toString(x.shape());
         long t = Profiler.start();
         ElementwiseKernels.reluForward(out.data(), x.data(), x.numel());
@@ -108,14 +108,14 @@ public final class Functional {
     // ---- shape ----------------------------------------------------------------------------------------------
 
     /**
-     * The same elements in a new shape; one dimension may be -1 and is then inferred. The output has its own
-     * storage (a copy), so writing into it never changes x.
+     * The same elements in a new shape; one dimension may be -1 and is then inferred. Like PyTorch's reshape of a
+     * contiguous tensor, the output is a view: it shares x's storage.
      */
     public static Tensor reshape(Tensor x, int... shape) {
         int[] resolved = resolveShape(x, shape);
         Supplier<String> label = () -> "reshape " + Arrays.toString(x.shape());
         long t = Profiler.start();
-        Tensor out = new Tensor(x.data().clone(), resolved);
+        Tensor out = x.view(resolved);
         Profiler.forward(t, label);
         if (recording(x)) {
             out.setGradFn(new Node("reshape", new Tensor[] {x}, timed(label, () -> {
@@ -157,7 +157,7 @@ public final class Functional {
                     + " x " + Arrays.toString(b.shape()));
         }
         int M = a.size(0), K = a.size(1), N = b.size(1);
-        Tensor out = Tensor.zeros(M, N);
+        Tensor out = Tensor.empty(M, N);
         Gemm.sgemm(false, false, M, N, K, a.data(), 0, K, b.data(), 0, N, out.data(), 0, N, false);
         if (recording(a, b)) {
             out.setGradFn(new Node("matmul", new Tensor[] {a, b}, () -> {
@@ -192,7 +192,7 @@ public final class Functional {
         }
         checkBias(bias, OUT, "linear");
         int B = x.size(0);
-        Tensor out = Tensor.zeros(B, OUT);
+        Tensor out = Tensor.empty(B, OUT);
         Supplier<String> label = () -> "linear " + IN + "->" + OUT;
         long t = Profiler.start();
         LinearKernels.forward(out.data(), x.data(), weight.data(), data(bias), B, IN, OUT);
@@ -231,7 +231,7 @@ public final class Functional {
         checkBias(bias, weight.size(0), "conv2d");
         ConvGeometry g = new ConvGeometry(x.size(0), x.size(1), x.size(2), x.size(3), weight.size(0),
                 weight.size(2), weight.size(3), strideH, strideW, padH, padW);
-        Tensor out = Tensor.zeros(g.N(), g.OC(), g.OH(), g.OW());
+        Tensor out = Tensor.empty(g.N(), g.OC(), g.OH(), g.OW());
         Supplier<String> label = () -> "conv2d " + g.C() + "->" + g.OC() + " k" + g.KH() + "x" + g.KW() + " s" + strideH
                 + " p" + padH + " @" + g.H() + "x" + g.W();
         long t = Profiler.start();
@@ -261,7 +261,7 @@ public final class Functional {
                     + Arrays.toString(x.shape()));
         }
         PoolGeometry g = new PoolGeometry(x.size(0), x.size(1), x.size(2), x.size(3), KH, KW, strideH, strideW, padH, padW);
-        Tensor out = Tensor.zeros(g.N(), g.C(), g.OH(), g.OW());
+        Tensor out = Tensor.empty(g.N(), g.C(), g.OH(), g.OW());
         int[] argmax = new int[out.numel()];
         Supplier<String> label = () -> "max_pool2d k" + KH + "x" + KW + " s" + strideH + " @" + g.H() + "x" + g.W()
                 + " x" + g.C();
@@ -281,7 +281,7 @@ public final class Functional {
     public static Tensor logSoftmax(Tensor x) {
         require2d(x, "log_softmax");
         int B = x.size(0), C = x.size(1);
-        Tensor out = Tensor.zeros(B, C);
+        Tensor out = Tensor.empty(B, C);
         LossKernels.logSoftmaxForward(out.data(), x.data(), B, C);
         if (recording(x)) {
             out.setGradFn(new Node("log_softmax", new Tensor[] {x},

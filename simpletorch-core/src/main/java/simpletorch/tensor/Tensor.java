@@ -21,8 +21,9 @@ import java.util.Set;
  * flat arrays. Writing into {@code data()} of a tensor that is part of a live graph changes what backward sees.
  */
 public final class Tensor {
-    private final float[] data;
+    private float[] data; // null once released
     private final int[] shape;
+    private final boolean ownsData; // false for a view of another tensor's storage
     private boolean requiresGrad;
     private boolean retainGrad;
     private float[] grad;
@@ -30,6 +31,10 @@ public final class Tensor {
 
     /** Wraps {@code data} (not copied) as a tensor of the given shape. */
     public Tensor(float[] data, int... shape) {
+        this(data, true, shape);
+    }
+
+    private Tensor(float[] data, boolean ownsData, int... shape) {
         for (int d : shape) {
             if (d < 0) {
                 throw new IllegalArgumentException("shape must not have negative sizes, got " + Arrays.toString(shape));
@@ -42,12 +47,28 @@ public final class Tensor {
         }
         this.data = data;
         this.shape = shape.clone();
+        this.ownsData = ownsData;
     }
 
     // ---- factories ------------------------------------------------------------------------------------------
 
     public static Tensor zeros(int... shape) {
-        return new Tensor(new float[checkedNumel(shape)], shape);
+        float[] d = BufferPool.take(checkedNumel(shape));
+        Arrays.fill(d, 0f);
+        return new Tensor(d, shape);
+    }
+
+    /**
+     * A tensor whose values are arbitrary (storage may be recycled from an earlier step), for op outputs that a
+     * kernel overwrites completely, like {@code torch.empty}.
+     */
+    public static Tensor empty(int... shape) {
+        return new Tensor(BufferPool.take(checkedNumel(shape)), shape);
+    }
+
+    /** A tensor of another shape over the same storage, like {@code tensor.view(shape)}; for ops such as reshape. */
+    public Tensor view(int... shape) {
+        return new Tensor(data(), false, shape);
     }
 
     public static Tensor ones(int... shape) {
@@ -109,7 +130,7 @@ public final class Tensor {
     }
 
     public int numel() {
-        return data.length;
+        return Tensor.checkedNumel(shape);
     }
 
     public boolean hasShape(int... expected) {
@@ -120,24 +141,28 @@ public final class Tensor {
 
     /** The live storage, row-major. */
     public float[] data() {
+        if (data == null) {
+            throw new IllegalStateException("this tensor's storage was released by releaseGraph() and reused; "
+                    + "read results before releasing the graph");
+        }
         return data;
     }
 
     /** The value of a one-element tensor. */
     public float item() {
-        if (data.length != 1) {
+        if (numel() != 1) {
             throw new IllegalStateException("item() needs a tensor with one element, got shape " + Arrays.toString(shape));
         }
-        return data[0];
+        return data()[0];
     }
 
     /** The element at the given index, one coordinate per dimension. */
     public float get(int... index) {
-        return data[offset(index)];
+        return data()[offset(index)];
     }
 
     public void set(float value, int... index) {
-        data[offset(index)] = value;
+        data()[offset(index)] = value;
     }
 
     private int offset(int... index) {
@@ -157,12 +182,12 @@ public final class Tensor {
 
     /** A new tensor with a copy of the values and no autograd history. */
     public Tensor copy() {
-        return new Tensor(data.clone(), shape);
+        return new Tensor(data().clone(), shape);
     }
 
     /** A tensor sharing this one's storage but cut off from the graph, like {@code tensor.detach()}. */
     public Tensor detach() {
-        return new Tensor(data, shape);
+        return new Tensor(data(), false, shape);
     }
 
     // ---- autograd -------------------------------------------------------------------------------------------
@@ -198,7 +223,8 @@ public final class Tensor {
     /** The gradient buffer, allocated as zeros on first use; for op implementations and optimisers. */
     public float[] gradBuffer() {
         if (grad == null) {
-            grad = new float[data.length];
+            grad = BufferPool.take(numel());
+            Arrays.fill(grad, 0f);
         }
         return grad;
     }
@@ -239,7 +265,7 @@ public final class Tensor {
 
     /** Back-propagates from a scalar (for example a loss): d(this)/d(this) = 1. */
     public void backward() {
-        if (data.length != 1) {
+        if (numel() != 1) {
             throw new IllegalStateException("backward() without a gradient needs a scalar, got shape "
                     + Arrays.toString(shape) + "; pass the gradient of the output");
         }
@@ -251,8 +277,8 @@ public final class Tensor {
         if (!requiresGrad) {
             throw new IllegalStateException("this tensor does not require a gradient and has no graph to walk");
         }
-        if (outputGrad.length != data.length) {
-            throw new IllegalArgumentException("gradient has " + outputGrad.length + " elements, tensor has " + data.length);
+        if (outputGrad.length != numel()) {
+            throw new IllegalArgumentException("gradient has " + outputGrad.length + " elements, tensor has " + numel());
         }
         float[] g = gradBuffer();
         for (int i = 0; i < g.length; i++) {
@@ -266,8 +292,33 @@ public final class Tensor {
             }
             t.gradFn.backward().run();
             if (!t.retainGrad) {
+                BufferPool.give(t.grad);
                 t.grad = null; // intermediate gradients are not kept, as in PyTorch
             }
+        }
+    }
+
+    /**
+     * Hands the storage of every tensor computed on the way to this one (this one included; leaves such as
+     * parameters and inputs excluded) back for reuse by the next step's ops, and cuts the graph. Call it once a
+     * step's results have been read: a released tensor's {@link #data()} throws instead of returning reused memory.
+     * Training loops call it after the optimiser step; nothing else needs it (the garbage collector reclaims
+     * graphs that are never released).
+     */
+    public void releaseGraph() {
+        if (gradFn == null) {
+            return;
+        }
+        for (Tensor t : topologicalOrder()) {
+            if (t.ownsData && t.data != null) {
+                BufferPool.give(t.data);
+            }
+            if (t.grad != null && !t.retainGrad) {
+                BufferPool.give(t.grad);
+                t.grad = null;
+            }
+            t.data = null;
+            t.gradFn = null;
         }
     }
 
@@ -331,6 +382,9 @@ public final class Tensor {
             sb.append(", gradFn=").append(gradFn.op());
         } else if (requiresGrad) {
             sb.append(", requiresGrad=true");
+        }
+        if (data == null) {
+            return sb.append(", released)").toString();
         }
         sb.append(", data=[");
         int shown = Math.min(data.length, 8);

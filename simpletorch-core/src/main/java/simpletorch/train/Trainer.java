@@ -103,6 +103,7 @@ public final class Trainer {
             images += batch.size();
             lossSum += value;
             correct += countCorrect(outputs, batch.labels());
+            loss.releaseGraph(); // the step's activations and gradients become the next step's buffers
             if (listener != null) {
                 listener.onBatch(batches, value);
             }
