@@ -9,9 +9,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import simpletorch.data.Augmentation;
 import simpletorch.data.DataLoader;
 import simpletorch.data.ImageDataset;
 import simpletorch.io.SafeTensors;
@@ -33,13 +35,8 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--dataset", defaultValue = "cifar10", converter = DatasetChoice.Converter.class,
-            completionCandidates = DatasetChoice.Names.class,
-            description = "cifar10, fashion-mnist, mnist or fake (default: ${DEFAULT-VALUE}).")
-    DatasetChoice dataset;
-
-    @Option(names = "--data-dir", defaultValue = "data", description = "Where data sets are looked for (default: ./${DEFAULT-VALUE}).")
-    Path dataDir;
+    @Mixin
+    DatasetOptions data;
 
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -77,6 +74,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "FILE", description = "Write the trained weights to this safetensors file.")
     Path save;
 
+    @Option(names = "--random-crop", defaultValue = "0", paramLabel = "PAD",
+            description = "Augment training images: pad by PAD pixels and crop back at a random offset (e.g. 4 for CIFAR; default: off).")
+    int randomCrop;
+
+    @Option(names = "--hflip", description = "Augment training images: mirror left-right with probability 1/2.")
+    boolean hflip;
+
     @Option(names = "--log-every", defaultValue = "100", paramLabel = "N", description = "Print the loss every N batches (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
@@ -89,10 +93,11 @@ final class TrainCommand implements Callable<Integer> {
         }
         out.println("Using device: cpu");
         out.printf("Threads: %d, Java %s%n", Parallel.threads(), Runtime.version().feature());
-        out.println("Loading " + dataset.displayName + " dataset...");
+        out.println("Loading " + data.displayName() + " dataset...");
         out.flush();
-        ImageDataset train = dataset.load(dataDir, true, seed);
-        ImageDataset test = dataset.load(dataDir, false, seed);
+        DatasetOptions.Splits splits = data.load(spec, out, seed);
+        ImageDataset train = splits.train();
+        ImageDataset test = splits.test();
         if (trainLimit != null) {
             train = train.subset(trainLimit);
         }
@@ -113,7 +118,9 @@ final class TrainCommand implements Callable<Integer> {
         SGD optimizer = new SGD(model.parameters(), new SGD.Options(lr, momentum, 0, weightDecay, false));
         Trainer trainer = new Trainer(model, optimizer);
         // The shuffle stream is separate from the initialisation stream, so --weights does not change the order.
-        DataLoader loader = new DataLoader(train, batchSize, !noShuffle, new Generator(seed ^ 0x5DEECE66DL));
+        // Augmentation draws from the same generator, after the permutation, so one state resumes both.
+        DataLoader loader = new DataLoader(train, batchSize, !noShuffle, new Generator(seed ^ 0x5DEECE66DL),
+                new Augmentation(randomCrop, hflip), 1);
 
         out.println("Training for " + epochs + (epochs == 1 ? " epoch..." : " epochs..."));
         out.flush();
@@ -142,7 +149,7 @@ final class TrainCommand implements Callable<Integer> {
             metadata.put("model", "SimpleNet");
             metadata.put("input_shape", "[" + train.channels() + ", " + train.height() + ", " + train.width() + "]");
             metadata.put("num_classes", Integer.toString(train.numClasses()));
-            metadata.put("dataset", dataset.option);
+            metadata.put("dataset", data.stem());
             metadata.put("classes", String.join(",", train.classes()));
             metadata.put("epochs", Integer.toString(epochs));
             metadata.put("test_accuracy", String.format(Locale.ROOT, "%.4f", eval.accuracy()));
@@ -155,6 +162,8 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Rejects bad values before any work is done, so a typo does not cost a training run. */
     private void validate() {
+        data.validate(spec);
+        require(randomCrop >= 0 && randomCrop <= 64, "--random-crop must be in [0, 64], got " + randomCrop);
         require(epochs >= 1, "--epochs must be >= 1, got " + epochs);
         require(batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
         require(lr >= 0 && Double.isFinite(lr), "--lr must be a finite number >= 0, got " + lr);
