@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code simpletorch} command: one subcommand per job. */
 @Command(name = "simpletorch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train and use image classifiers built on the SimpleTorch engine.",
-        subcommands = {TrainCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, ShowDatasetCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
