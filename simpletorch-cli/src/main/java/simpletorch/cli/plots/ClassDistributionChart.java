@@ -22,7 +22,7 @@ public final class ClassDistributionChart {
         int width = Math.max(800, 40 + 18 * classes.size());
         CategoryChart chart = new CategoryChartBuilder().width(width).height(500).title(title)
                 .xAxisTitle("Class").yAxisTitle("Number of images").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setXAxisLabelRotation(classes.size() > 10 ? 90 : 0);
         chart.getStyler().setOverlapped(false);
