@@ -3,13 +3,18 @@ package simpletorch.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import simpletorch.data.Cifar10;
+import simpletorch.data.Cifar100;
 import simpletorch.data.FakeData;
 import simpletorch.data.ImageDataset;
 import simpletorch.data.MnistDatasets;
 
-/** The data sets {@code --dataset} accepts, and how to load each split. */
+/**
+ * The built-in data sets {@code --dataset} accepts, and how to load each split ({@link DatasetOptions} adds
+ * {@code folder:PATH}, downloads and the per-set options).
+ */
 enum DatasetChoice {
     CIFAR10("cifar10", "CIFAR-10"),
+    CIFAR100("cifar100", "CIFAR-100"),
     FASHION_MNIST("fashion-mnist", "Fashion-MNIST"),
     MNIST("mnist", "MNIST"),
     FAKE("fake", "FakeData");
@@ -29,6 +34,7 @@ enum DatasetChoice {
     ImageDataset load(Path dataDir, boolean train, long seed) throws IOException {
         return switch (this) {
             case CIFAR10 -> Cifar10.load(dataDir, train);
+            case CIFAR100 -> Cifar100.load(dataDir, train, Cifar100.Labels.FINE);
             case FASHION_MNIST -> MnistDatasets.load(MnistDatasets.Kind.FASHION_MNIST, dataDir, train);
             case MNIST -> MnistDatasets.load(MnistDatasets.Kind.MNIST, dataDir, train);
             // CIFAR-shaped random images; the test split uses another seed so it is not the training data.
@@ -59,7 +65,8 @@ enum DatasetChoice {
                 }
             }
             throw new picocli.CommandLine.TypeConversionException(
-                    "unknown dataset '" + value + "'; expected one of cifar10, fashion-mnist, mnist, fake");
+                    "unknown dataset '" + value + "'; expected one of cifar10, cifar100, fashion-mnist, mnist, fake"
+                            + " or folder:PATH");
         }
     }
 

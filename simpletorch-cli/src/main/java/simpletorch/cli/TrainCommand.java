@@ -12,9 +12,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import simpletorch.data.Augmentation;
 import simpletorch.data.DataLoader;
 import simpletorch.data.Dataset;
 import simpletorch.data.Datasets;
@@ -47,18 +49,13 @@ import simpletorch.train.Trainer;
 final class TrainCommand implements Callable<Integer> {
     /** Options that may accompany --resume; everything else comes from the run's config.json. */
     private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--epochs", "--threads", "--log-every", "--data-dir",
-            "--stop-after");
+            "--stop-after", "--no-download", "--mirror", "--download-attempts");
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--dataset", defaultValue = "cifar10", converter = DatasetChoice.Converter.class,
-            completionCandidates = DatasetChoice.Names.class,
-            description = "cifar10, fashion-mnist, mnist or fake (default: ${DEFAULT-VALUE}).")
-    DatasetChoice dataset;
-
-    @Option(names = "--data-dir", defaultValue = "data", description = "Where data sets are looked for (default: ./${DEFAULT-VALUE}).")
-    Path dataDir;
+    @Mixin
+    DatasetOptions data;
 
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set (default: ${DEFAULT-VALUE}); with --resume, the epoch to continue to.")
     int epochs;
@@ -135,6 +132,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "100", paramLabel = "N", description = "Print the loss every N batches (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
+    @Option(names = "--random-crop", defaultValue = "0", paramLabel = "PAD",
+            description = "Augment training images: pad by PAD pixels and crop back at a random offset (e.g. 4 for CIFAR; default: off).")
+    int randomCrop;
+
+    @Option(names = "--hflip", description = "Augment training images: mirror left-right with probability 1/2.")
+    boolean hflip;
+
     @Option(names = "--out", paramLabel = "DIR", description = "The run directory (default: runs/<dataset>-<model>-<timestamp>).")
     Path out;
 
@@ -157,7 +161,7 @@ final class TrainCommand implements Callable<Integer> {
             var parsed = spec.commandLine().getParseResult();
             options = recorded.withRuntime(threads != null ? threads : recorded.threads(),
                     parsed.hasMatchedOption("--log-every") ? logEvery : recorded.logEvery(),
-                    parsed.hasMatchedOption("--data-dir") ? dataDir.toString() : recorded.dataDir());
+                    parsed.hasMatchedOption("--data-dir") ? data.dataDir.toString() : recorded.dataDir());
             if (parsed.hasMatchedOption("--epochs") && epochs != recorded.epochs()) {
                 if (recorded.scheduler().equals("cosine") || recorded.scheduler().equals("onecycle")) {
                     throw new Main.UserError("--resume: the run's " + recorded.scheduler() + " schedule spans its "
@@ -176,14 +180,15 @@ final class TrainCommand implements Callable<Integer> {
             run = null;
         }
         Parallel.setThreads(options.threads());
-        DatasetChoice data = new DatasetChoice.Converter().convert(options.dataset());
+        DatasetOptions dataset = data.recorded(options); // a resumed run reads its data as it was recorded
 
         pw.println("Using device: cpu");
         pw.printf("Threads: %d, Java %s%n", Parallel.threads(), Runtime.version().feature());
-        pw.println("Loading " + data.displayName + " dataset...");
+        pw.println("Loading " + dataset.displayName() + " dataset...");
         pw.flush();
-        ImageDataset train = data.load(Path.of(options.dataDir()), true, options.seed());
-        ImageDataset test = data.load(Path.of(options.dataDir()), false, options.seed());
+        DatasetOptions.Splits splits = dataset.load(spec, pw, options.seed());
+        ImageDataset train = splits.train();
+        ImageDataset test = splits.test();
         if (options.trainLimit() != null) {
             train = train.subset(options.trainLimit());
         }
@@ -216,7 +221,9 @@ final class TrainCommand implements Callable<Integer> {
 
         // The shuffle stream is separate from the initialisation stream, so --weights does not change the order.
         Generator shuffle = new Generator(options.seed() ^ 0x5DEECE66DL);
-        DataLoader loader = new DataLoader(trainSet, options.batchSize(), options.shuffle(), shuffle);
+        // Augmentation draws from the same generator, after the permutation, so one state resumes both.
+        DataLoader loader = new DataLoader(trainSet, options.batchSize(), options.shuffle(), shuffle,
+                new Augmentation(options.randomCrop(), options.hflip()), 1);
         Optimizer opt = newOptimizer(model, options);
         LRScheduler schedule = newScheduler(opt, options, loader.numBatches());
         boolean perBatch = schedule != null && !options.scheduler().equals("step");
@@ -240,7 +247,7 @@ final class TrainCommand implements Callable<Integer> {
                 pw.printf("The run already has %d epoch(s); pass a larger --epochs to continue it.%n", restored.state().epoch());
             }
         } else {
-            run = RunDirectory.create(out, options.dataset(), "SimpleNet");
+            run = RunDirectory.create(out, dataset.stem(), "SimpleNet");
             run.writeConfig(options, List.of(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new)));
         }
         pw.println("Run directory: " + run.path());
@@ -397,7 +404,8 @@ final class TrainCommand implements Callable<Integer> {
 
     private TrainOptions effectiveOptions() {
         double wd = weightDecay != null ? weightDecay : optimizer.equals("adamw") ? 0.01 : 0;
-        return new TrainOptions(dataset.option, dataDir.toString(), epochs, batchSize, optimizer, lr, momentum, nesterov,
+        return new TrainOptions(data.dataset, data.dataDir.toString(), data.labels, data.imageSize, data.channels,
+                data.testFraction, randomCrop, hflip, epochs, batchSize, optimizer, lr, momentum, nesterov,
                 wd, beta1, beta2, eps, scheduler, stepSize, gamma, warmupEpochs, maxLr != null ? maxLr : lr,
                 labelSmoothing, valSplit, seed, threads != null ? threads : Parallel.threads(), !noShuffle, trainLimit,
                 testLimit, weights == null ? null : weights.toString(), logEvery);
@@ -415,11 +423,13 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         require(others.isEmpty(), "--resume continues a run with the options in its config.json; only --epochs, "
-                + "--threads, --log-every and --data-dir may be given with it, got " + String.join(", ", others));
+                + "--threads, --log-every, --data-dir and the download options may be given with it, got " + String.join(", ", others));
     }
 
     /** Rejects bad values before any work is done, so a typo does not cost a training run. */
     private void validate() {
+        data.validate(spec);
+        require(randomCrop >= 0 && randomCrop <= 64, "--random-crop must be in [0, 64], got " + randomCrop);
         require(epochs >= 1, "--epochs must be >= 1, got " + epochs);
         require(batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
         require(lr >= 0 && Double.isFinite(lr), "--lr must be a finite number >= 0, got " + lr);

@@ -128,7 +128,8 @@ class TrainCommandTest {
 
         Run dataset = run("train", "--dataset", "imagenet");
         assertThat(dataset.exitCode()).isEqualTo(2);
-        assertThat(dataset.err()).contains("unknown dataset 'imagenet'", "cifar10, fashion-mnist, mnist, fake");
+        assertThat(dataset.err()).contains("unknown dataset 'imagenet'", "cifar10, cifar100, fashion-mnist, mnist, fake",
+                "folder:PATH");
 
         Run lr = run(fresh(SMALL_FAKE, "--lr", "-1"));
         assertThat(lr.exitCode()).isEqualTo(2);
@@ -138,9 +139,10 @@ class TrainCommandTest {
     @Test
     void aMissingDatasetSaysWhereItLookedAndExitsNonZero() {
         Path empty = tmp.resolve("nothing-here");
-        Run r = run("train", "--dataset", "cifar10", "--data-dir", empty.toString());
+        // --no-download: no test touches the internet (downloads are tested against a local server).
+        Run r = run("train", "--dataset", "cifar10", "--data-dir", empty.toString(), "--no-download");
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.err()).contains("CIFAR-10", empty.toString(), "cifar-10-binary.tar.gz");
+        assertThat(r.err()).contains("CIFAR-10", empty.toString(), "cifar-10-binary.tar.gz", "--no-download");
         assertThat(r.out()).doesNotContain("Training for");
     }
 

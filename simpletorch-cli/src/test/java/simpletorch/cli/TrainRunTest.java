@@ -144,9 +144,10 @@ class TrainRunTest {
     }
 
     @Test
-    void aFinishedRunCanBeContinuedToMoreEpochsWithSgdMomentumAndStepSchedule() throws IOException {
+    void aFinishedRunCanBeContinuedToMoreEpochsWithSgdMomentumStepScheduleAndAugmentation() throws IOException {
+        // Augmentation draws from the loader's generator, so the resumed epoch must crop and flip the same way.
         String[] opts = args(TINY, "--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--weight-decay", "1e-4",
-                "--scheduler", "step", "--step-size", "1", "--gamma", "0.5");
+                "--scheduler", "step", "--step-size", "1", "--gamma", "0.5", "--random-crop", "4", "--hflip");
         Path straight = tmp.resolve("two"), resumed = tmp.resolve("one-plus-one");
         assertThat(run(args(opts, "--epochs", "2", "--out", straight.toString())).exitCode()).isZero();
         assertThat(run(args(opts, "--epochs", "1", "--out", resumed.toString())).exitCode()).isZero();

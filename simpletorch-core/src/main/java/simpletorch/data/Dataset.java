@@ -39,4 +39,34 @@ public interface Dataset {
      * {@code dst[offset .. offset + C*H*W)}. Modifies {@code dst} only.
      */
     void copyImage(int i, float[] dst, int offset);
+
+    /**
+     * Like {@link #copyImage(int, float[], int)}, moved and mirrored: output pixel {@code (y, x)} is source pixel
+     * {@code (y + dy, (flip ? W-1-x : x) + dx)}, and pixels that fall outside the source are
+     * {@link #padValue padding}. This is a padded random crop followed by a horizontal flip, as in
+     * torchvision's {@code RandomCrop(padding=p)} + {@code RandomHorizontalFlip()}, with {@code dy, dx} in
+     * {@code [-p, p]}. Modifies {@code dst} only.
+     *
+     * <p>This default copies through a temporary buffer; {@link ImageDataset} indexes its bytes directly.
+     */
+    default void copyImage(int i, float[] dst, int offset, int dy, int dx, boolean flip) {
+        int C = channels(), H = height(), W = width();
+        float[] tmp = new float[C * H * W]; // [C, H, W]
+        copyImage(i, tmp, 0);
+        for (int c = 0; c < C; c++) {
+            float pad = padValue(c);
+            for (int y = 0; y < H; y++) {
+                int sy = y + dy;
+                for (int x = 0; x < W; x++) {
+                    int sx = (flip ? W - 1 - x : x) + dx;
+                    dst[offset++] = sy >= 0 && sy < H && sx >= 0 && sx < W ? tmp[(c * H + sy) * W + sx] : pad;
+                }
+            }
+        }
+    }
+
+    /** The transformed value that padding takes in channel {@code c}: a black (0) pixel, as torchvision pads. */
+    default float padValue(int c) {
+        return 0f;
+    }
 }

@@ -30,7 +30,7 @@ public class DatasetNotFoundException extends IOException {
         for (Path p : searched) {
             sb.append("\n  ").append(p);
         }
-        sb.append("\n").append(fix).append("\n(Automatic download is not built yet.)");
+        sb.append("\n").append(fix);
         return sb.toString();
     }
 

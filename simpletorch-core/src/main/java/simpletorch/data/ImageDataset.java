@@ -133,6 +133,36 @@ public final class ImageDataset implements Dataset {
         }
     }
 
+    @Override
+    public void copyImage(int i, float[] dst, int offset, int dy, int dx, boolean flip) {
+        checkIndex(i);
+        int H = height, W = width;
+        int src = i * channels * H * W;
+        for (int c = 0; c < channels; c++) {
+            int t = c * 256;
+            float pad = table[t]; // torchvision pads the uint8 image with 0 before ToTensor/Normalize
+            int plane = src + c * H * W;
+            for (int y = 0; y < H; y++) {
+                int sy = y + dy;
+                if (sy < 0 || sy >= H) {
+                    java.util.Arrays.fill(dst, offset, offset + W, pad);
+                    offset += W;
+                    continue;
+                }
+                int row = plane + sy * W;
+                for (int x = 0; x < W; x++) {
+                    int sx = (flip ? W - 1 - x : x) + dx;
+                    dst[offset++] = sx >= 0 && sx < W ? table[t + (pixels[row + sx] & 0xFF)] : pad;
+                }
+            }
+        }
+    }
+
+    @Override
+    public float padValue(int c) {
+        return table[c * 256];
+    }
+
     /**
      * The first {@code min(n, size())} examples, sharing nothing with this dataset; {@code this} when
      * {@code n >= size()}. Used for {@code --train-limit N}.
