@@ -24,6 +24,7 @@ import simpletorch.nn.CrossEntropyLoss;
 import simpletorch.optim.SGD;
 import simpletorch.tensor.Generator;
 import simpletorch.tensor.Tensor;
+import simpletorch.tensor.TensorScope;
 
 /**
  * {@code simpletorch bench}: the reference workload (SimpleNet on CIFAR-shaped fake data, SGD lr 0.01) timed in
@@ -111,7 +112,9 @@ final class BenchCommand implements Callable<Integer> {
             model.eval();
             try (var ignored = GradMode.noGrad()) {
                 for (Batch b : loader) {
-                    model.forward(b.images());
+                    try (var scope = TensorScope.open()) {
+                        model.forward(b.images());
+                    }
                     done += b.size();
                 }
             }

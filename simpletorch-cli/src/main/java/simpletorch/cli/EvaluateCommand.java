@@ -20,6 +20,7 @@ import simpletorch.data.ImageDataset;
 import simpletorch.kernels.Parallel;
 import simpletorch.models.SimpleNet;
 import simpletorch.tensor.Tensor;
+import simpletorch.tensor.TensorScope;
 
 /**
  * {@code simpletorch evaluate CHECKPOINT}: the model's accuracy on a test split, per-class precision, recall and F1,
@@ -108,8 +109,11 @@ final class EvaluateCommand implements Callable<Integer> {
         int index = 0;
         try (var ignored = GradMode.noGrad()) {
             for (Batch batch : new DataLoader(test, batchSize, false, null)) {
-                Tensor logits = model.forward(batch.images());
-                float[] z = logits.data();
+                // Logits are copied out, so the batch's activations can be reused by the next batch.
+                float[] z;
+                try (var scope = TensorScope.open()) {
+                    z = model.forward(batch.images()).data().clone();
+                }
                 for (int b = 0; b < batch.size(); b++, index++) {
                     int pred = 0;
                     for (int j = 1; j < n; j++) {

@@ -53,9 +53,9 @@ public final class Tensor {
     // ---- factories ------------------------------------------------------------------------------------------
 
     public static Tensor zeros(int... shape) {
-        float[] d = BufferPool.take(checkedNumel(shape));
-        Arrays.fill(d, 0f);
-        return new Tensor(d, shape);
+        Tensor t = empty(shape);
+        Arrays.fill(t.data, 0f);
+        return t;
     }
 
     /**
@@ -63,7 +63,9 @@ public final class Tensor {
      * kernel overwrites completely, like {@code torch.empty}.
      */
     public static Tensor empty(int... shape) {
-        return new Tensor(BufferPool.take(checkedNumel(shape)), shape);
+        Tensor t = new Tensor(BufferPool.take(checkedNumel(shape)), shape);
+        TensorScope.register(t);
+        return t;
     }
 
     /** A tensor of another shape over the same storage, like {@code tensor.view(shape)}; for ops such as reshape. */
@@ -310,16 +312,21 @@ public final class Tensor {
             return;
         }
         for (Tensor t : topologicalOrder()) {
-            if (t.ownsData && t.data != null) {
-                BufferPool.give(t.data);
-            }
-            if (t.grad != null && !t.retainGrad) {
-                BufferPool.give(t.grad);
-                t.grad = null;
-            }
-            t.data = null;
-            t.gradFn = null;
+            t.release();
         }
+    }
+
+    /** Gives this tensor's storage (and gradient, unless retained) to the pool and cuts it from its graph. */
+    void release() {
+        if (ownsData && data != null) {
+            BufferPool.give(data);
+        }
+        if (grad != null && !retainGrad) {
+            BufferPool.give(grad);
+            grad = null;
+        }
+        data = null;
+        gradFn = null;
     }
 
     /** Non-leaf tensors reachable from this one, every tensor after all the tensors it was computed from. */

@@ -8,6 +8,7 @@ import simpletorch.nn.Module;
 import simpletorch.optim.LRScheduler;
 import simpletorch.optim.Optimizer;
 import simpletorch.tensor.Tensor;
+import simpletorch.tensor.TensorScope;
 
 /**
  * The tutorial's training and evaluation loops, readable line for line against the PyTorch original:
@@ -121,10 +122,12 @@ public final class Trainer {
         double lossSum = 0;
         try (var ignored = GradMode.noGrad()) {
             for (Batch batch : loader) {
-                Tensor outputs = model.forward(batch.images());
-                lossSum += (double) criterion.forward(outputs, batch.labels()).item() * batch.size();
-                correct += countCorrect(outputs, batch.labels());
-                total += batch.size();
+                try (var scope = TensorScope.open()) { // the batch's activations are reused by the next batch
+                    Tensor outputs = model.forward(batch.images());
+                    lossSum += (double) criterion.forward(outputs, batch.labels()).item() * batch.size();
+                    correct += countCorrect(outputs, batch.labels());
+                    total += batch.size();
+                }
             }
         }
         return new Evaluation(correct, total, total == 0 ? 0 : lossSum / total);
