@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code simpletorch} command: one subcommand per job. */
 @Command(name = "simpletorch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train and use image classifiers built on the SimpleTorch engine.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ModelsCommand.class, BenchCommand.class,
                 ExampleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** The process's standard output; commands draw progress bars only on this, and only on a terminal. */
