@@ -31,6 +31,16 @@ enum DatasetChoice {
         this.displayName = displayName;
     }
 
+    /** The shape of one image, [channels, height, width], without loading anything. */
+    int[] imageShape() {
+        return this == MNIST || this == FASHION_MNIST ? new int[] {1, 28, 28} : new int[] {3, 32, 32};
+    }
+
+    /** Every data set here has 10 classes. */
+    int numClasses() {
+        return this == CIFAR100 ? 100 : 10; // CIFAR-100's fine labels
+    }
+
     ImageDataset load(Path dataDir, boolean train, long seed) throws IOException {
         return switch (this) {
             case CIFAR10 -> Cifar10.load(dataDir, train);

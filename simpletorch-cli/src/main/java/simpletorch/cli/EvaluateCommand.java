@@ -18,7 +18,7 @@ import simpletorch.data.Batch;
 import simpletorch.data.DataLoader;
 import simpletorch.data.ImageDataset;
 import simpletorch.kernels.Parallel;
-import simpletorch.models.SimpleNet;
+import simpletorch.nn.Module;
 import simpletorch.tensor.Tensor;
 import simpletorch.tensor.TensorScope;
 
@@ -104,7 +104,7 @@ final class EvaluateCommand implements Callable<Integer> {
         int n = d.numClasses();
         long[][] confusion = new long[n][n];
         List<Charts.Tile> wrong = new ArrayList<>();
-        SimpleNet model = loaded.model();
+        Module model = loaded.model();
         model.eval();
         int index = 0;
         try (var ignored = GradMode.noGrad()) {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "simpletorch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train and use image classifiers built on the SimpleTorch engine.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ShowDatasetCommand.class,
-                BenchCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
+                ModelsCommand.class, BenchCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** The process's standard output; commands draw progress bars only on this, and only on a terminal. */
     static final java.io.PrintWriter STDOUT = new java.io.PrintWriter(System.out, true);

@@ -10,7 +10,8 @@ import java.util.Map;
 import simpletorch.data.Normalize;
 import simpletorch.io.SafeTensors;
 import simpletorch.io.SafeTensorsFile;
-import simpletorch.models.SimpleNet;
+import simpletorch.models.Models;
+import simpletorch.nn.Module;
 import simpletorch.tensor.Tensor;
 
 /**
@@ -33,8 +34,9 @@ record ModelFile(String model, int channels, int height, int width, List<String>
         return new Normalize(mean, std);
     }
 
-    SimpleNet newModel() {
-        return new SimpleNet(channels, height, width, classes.size());
+    /** A fresh model of the kind the metadata names ({@link Models}: a class name such as ResNet20). */
+    Module newModel() {
+        return Models.create(model, channels, height, width, classes.size());
     }
 
     Map<String, String> metadata() {
@@ -56,12 +58,12 @@ record ModelFile(String model, int channels, int height, int width, List<String>
     }
 
     /** Writes {@code model}'s state dict with this description (atomically). */
-    void write(Path file, SimpleNet net) throws IOException {
+    void write(Path file, Module net) throws IOException {
         SafeTensors.write(file, new LinkedHashMap<>(net.stateDict()), metadata());
     }
 
     /** A model file with its model, weights loaded. */
-    record Loaded(ModelFile description, SimpleNet model) {
+    record Loaded(ModelFile description, Module model) {
     }
 
     /**
@@ -72,7 +74,7 @@ record ModelFile(String model, int channels, int height, int width, List<String>
     static Loaded load(Path file) throws IOException {
         SafeTensorsFile st = SafeTensors.read(file);
         ModelFile d = fromMetadata(file, st.metadata());
-        SimpleNet net = d.newModel();
+        Module net = d.newModel();
         Map<String, Tensor> state = st.tensors();
         try {
             net.loadStateDict(state, true);
@@ -90,8 +92,10 @@ record ModelFile(String model, int channels, int height, int width, List<String>
                     + " (files from `train --save` before run directories existed, or from PyTorch, can be used "
                     + "with `train --weights`)");
         }
-        if (!model.equals("SimpleNet")) {
-            throw new Main.UserError(file + ": unknown model '" + model + "'; this version knows SimpleNet");
+        try {
+            Models.get(model);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserError(file + ": " + e.getMessage());
         }
         try {
             Map<String, Integer> args = Json.COMPACT.readValue(m.get("model_args"), new TypeReference<>() { });

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 import simpletorch.autograd.GradMode;
 import simpletorch.data.Images;
 import simpletorch.data.Normalize;
-import simpletorch.models.SimpleNet;
+import simpletorch.nn.Module;
 import simpletorch.tensor.Tensor;
 
 /**
@@ -78,7 +78,7 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
         }
-        SimpleNet model = loaded.model();
+        Module model = loaded.model();
         model.eval();
         float[] logits;
         try (var ignored = GradMode.noGrad()) {

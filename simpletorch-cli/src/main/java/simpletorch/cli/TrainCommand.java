@@ -24,7 +24,8 @@ import simpletorch.data.ImageDataset;
 import simpletorch.data.Subset;
 import simpletorch.io.SafeTensors;
 import simpletorch.kernels.Parallel;
-import simpletorch.models.SimpleNet;
+import simpletorch.models.Models;
+import simpletorch.nn.Module;
 import simpletorch.nn.CrossEntropyLoss;
 import simpletorch.optim.Adam;
 import simpletorch.optim.AdamW;
@@ -45,7 +46,7 @@ import simpletorch.train.Trainer;
  * configuration, metrics, curves, model files and checkpoints that {@code --resume} continues from.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Train SimpleNet on an image data set (defaults reproduce the tutorial's run).")
+        description = "Train a model on an image data set (defaults reproduce the tutorial's run: SimpleNet on CIFAR-10).")
 final class TrainCommand implements Callable<Integer> {
     /** Options that may accompany --resume; everything else comes from the run's config.json. */
     private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--epochs", "--threads", "--log-every", "--data-dir",
@@ -56,6 +57,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     DatasetOptions data;
+
+    @Option(names = "--model", defaultValue = "simplenet", completionCandidates = ModelsCommand.Names.class,
+            description = "simplenet, simplenet-bn, vgg-small or resnet20 (default: ${DEFAULT-VALUE}); `simpletorch models` lists them.")
+    String model;
 
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set (default: ${DEFAULT-VALUE}); with --resume, the epoch to continue to.")
     int epochs;
@@ -212,12 +217,13 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         Generator.manualSeed(options.seed());
-        SimpleNet model = new SimpleNet(train.channels(), train.height(), train.width(), train.numClasses());
+        Models.Entry entry = Models.get(options.model());
+        Module model = entry.create(train.channels(), train.height(), train.width(), train.numClasses());
         if (options.weights() != null && restored == null) {
             loadWeights(model, Path.of(options.weights()));
             pw.println("Loaded weights from " + options.weights());
         }
-        pw.printf(Locale.ROOT, "Model: SimpleNet, %,d parameters%n", model.numParameters());
+        pw.printf(Locale.ROOT, "Model: %s, %,d parameters%n", entry.className(), model.numParameters());
 
         // The shuffle stream is separate from the initialisation stream, so --weights does not change the order.
         Generator shuffle = new Generator(options.seed() ^ 0x5DEECE66DL);
@@ -247,11 +253,11 @@ final class TrainCommand implements Callable<Integer> {
                 pw.printf("The run already has %d epoch(s); pass a larger --epochs to continue it.%n", restored.state().epoch());
             }
         } else {
-            run = RunDirectory.create(out, dataset.stem(), "SimpleNet");
+            run = RunDirectory.create(out, dataset.stem(), entry.className());
             run.writeConfig(options, List.of(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new)));
         }
         pw.println("Run directory: " + run.path());
-        ModelFile description = new ModelFile("SimpleNet", train.channels(), train.height(), train.width(),
+        ModelFile description = new ModelFile(entry.className(), train.channels(), train.height(), train.width(),
                 train.classes(), train.transform().mean(), train.transform().std(), options.dataset(), options.seed(),
                 0, Map.of());
 
@@ -360,7 +366,7 @@ final class TrainCommand implements Callable<Integer> {
                 m.epoch(), epochs, m.trainLoss(), 100 * m.trainAccuracy(), val, m.lr(), m.seconds(), m.imagesPerSecond());
     }
 
-    private void applyCheckpoint(Checkpoints.Restored r, SimpleNet model, Optimizer opt, LRScheduler schedule,
+    private void applyCheckpoint(Checkpoints.Restored r, Module model, Optimizer opt, LRScheduler schedule,
                                  Generator shuffle) {
         TrainingState s = r.state();
         if ((schedule == null) != (s.scheduler() == null)) {
@@ -380,7 +386,7 @@ final class TrainCommand implements Callable<Integer> {
         Generator.defaultGenerator().setState(s.defaultGeneratorState());
     }
 
-    static Optimizer newOptimizer(SimpleNet model, TrainOptions o) {
+    static Optimizer newOptimizer(Module model, TrainOptions o) {
         return switch (o.optimizer()) {
             case "sgd" -> new SGD(model.parameters(), new SGD.Options(o.lr(), o.momentum(), 0, o.weightDecay(), o.nesterov()));
             case "adam" -> new Adam(model.parameters(), new Adam.Options(o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay()));
@@ -408,7 +414,7 @@ final class TrainCommand implements Callable<Integer> {
                 data.testFraction, randomCrop, hflip, epochs, batchSize, optimizer, lr, momentum, nesterov,
                 wd, beta1, beta2, eps, scheduler, stepSize, gamma, warmupEpochs, maxLr != null ? maxLr : lr,
                 labelSmoothing, valSplit, seed, threads != null ? threads : Parallel.threads(), !noShuffle, trainLimit,
-                testLimit, weights == null ? null : weights.toString(), logEvery);
+                testLimit, weights == null ? null : weights.toString(), logEvery, Models.get(model).name());
     }
 
     private void checkResumeOptions() {
@@ -431,6 +437,8 @@ final class TrainCommand implements Callable<Integer> {
         data.validate(spec);
         require(randomCrop >= 0 && randomCrop <= 64, "--random-crop must be in [0, 64], got " + randomCrop);
         require(epochs >= 1, "--epochs must be >= 1, got " + epochs);
+        require(Models.names().contains(model), "--model must be one of " + String.join(", ", Models.names())
+                + ", got '" + model + "'");
         require(batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
         require(lr >= 0 && Double.isFinite(lr), "--lr must be a finite number >= 0, got " + lr);
         require(List.of("sgd", "adam", "adamw").contains(optimizer), "--optimizer must be sgd, adam or adamw, got '" + optimizer + "'");
@@ -474,7 +482,7 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static void loadWeights(SimpleNet model, Path file) throws IOException {
+    private static void loadWeights(Module model, Path file) throws IOException {
         Map<String, Tensor> state = SafeTensors.read(file).tensors();
         try {
             model.loadStateDict(state, true);

@@ -15,23 +15,29 @@ package simpletorch.cli;
  * @param maxLr        the peak rate of the one-cycle schedule
  * @param warmupEpochs epochs of linear warm-up of the cosine schedule
  * @param threads      the worker threads the run used (results are bit-identical only for the same count)
+ * @param model        the {@link simpletorch.models.Models} name ({@code simplenet} when absent, as in older runs)
  */
 record TrainOptions(String dataset, String dataDir, String labels, int imageSize, int channels, double testFraction,
                     int randomCrop, boolean hflip, int epochs, int batchSize, String optimizer, double lr,
                     double momentum, boolean nesterov, double weightDecay, double beta1, double beta2, double eps,
                     String scheduler, int stepSize, double gamma, int warmupEpochs, double maxLr,
                     double labelSmoothing, double valSplit, long seed, int threads, boolean shuffle, Integer trainLimit,
-                    Integer testLimit, String weights, int logEvery) {
+                    Integer testLimit, String weights, int logEvery, String model) {
+
+    /** Runs recorded before {@code --model} existed trained SimpleNet. */
+    TrainOptions {
+        model = model == null ? "simplenet" : model;
+    }
 
     TrainOptions withEpochs(int newEpochs) {
         return new TrainOptions(dataset, dataDir, labels, imageSize, channels, testFraction, randomCrop, hflip, newEpochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay,
                 beta1, beta2, eps, scheduler, stepSize, gamma, warmupEpochs, maxLr, labelSmoothing, valSplit, seed,
-                threads, shuffle, trainLimit, testLimit, weights, logEvery);
+                threads, shuffle, trainLimit, testLimit, weights, logEvery, model);
     }
 
     TrainOptions withRuntime(int newThreads, int newLogEvery, String newDataDir) {
         return new TrainOptions(dataset, newDataDir, labels, imageSize, channels, testFraction, randomCrop, hflip, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay,
                 beta1, beta2, eps, scheduler, stepSize, gamma, warmupEpochs, maxLr, labelSmoothing, valSplit, seed,
-                newThreads, shuffle, trainLimit, testLimit, weights, newLogEvery);
+                newThreads, shuffle, trainLimit, testLimit, weights, newLogEvery, model);
     }
 }

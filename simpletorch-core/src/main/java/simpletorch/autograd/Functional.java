@@ -2,6 +2,8 @@ package simpletorch.autograd;
 
 import java.util.Arrays;
 import java.util.function.Supplier;
+import simpletorch.kernels.ActivationKernels;
+import simpletorch.kernels.AvgPoolKernels;
 import simpletorch.kernels.Conv2dKernels;
 import simpletorch.kernels.ConvGeometry;
 import simpletorch.kernels.ElementwiseKernels;
@@ -9,8 +11,10 @@ import simpletorch.kernels.ElementwiseKernels.BinaryOp;
 import simpletorch.kernels.Gemm;
 import simpletorch.kernels.LinearKernels;
 import simpletorch.kernels.LossKernels;
+import simpletorch.kernels.NormKernels;
 import simpletorch.kernels.PoolKernels;
 import simpletorch.kernels.PoolGeometry;
+import simpletorch.tensor.Generator;
 import simpletorch.tensor.Node;
 import simpletorch.tensor.Tensor;
 
@@ -336,6 +340,206 @@ public final class Functional {
                             out.grad()[0], B, C))));
         }
         return out;
+    }
+
+    // ---- normalisation, regularisation, activations, average pooling (issue 6) ------------------------------
+
+    /**
+     * Batch normalisation, as {@code F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum,
+     * eps)}. In training the output uses the batch's mean and biased variance per channel, and the running
+     * statistics (when given) are updated in place with the unbiased variance:
+     * {@code running = (1 - momentum) * running + momentum * batch}. In evaluation the running statistics are used.
+     *
+     * @param x           [N, C] or [N, C, *]
+     * @param runningMean [C], or null (training only)
+     * @param runningVar  [C], or null (training only)
+     * @param weight      [C], or null
+     * @param bias        [C], or null
+     * @return x's shape
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, double momentum, double eps) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("batch_norm expected input of shape [N, C] or [N, C, *], got "
+                    + Arrays.toString(x.shape()));
+        }
+        int N = x.size(0), C = x.size(1), S = x.numel() / Math.max(N * C, 1);
+        for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
+            if (t != null && !t.hasShape(C)) {
+                throw new IllegalArgumentException("batch_norm expected per-channel tensors of shape [" + C
+                        + "] for input " + Arrays.toString(x.shape()) + ", got " + Arrays.toString(t.shape()));
+            }
+        }
+        if (!training && (runningMean == null || runningVar == null)) {
+            throw new IllegalArgumentException("batch_norm in evaluation needs running_mean and running_var");
+        }
+        if (training && N * S <= 1) {
+            throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
+                    + Arrays.toString(x.shape()));
+        }
+        float[] mean = new float[C], invstd = new float[C];
+        Supplier<String> label = () -> "batch_norm " + Arrays.toString(x.shape());
+        long t = Profiler.start();
+        if (training) {
+            float[] var = new float[C];
+            NormKernels.batchStats(mean, var, x.data(), N, C, S);
+            int M = N * S;
+            for (int c = 0; c < C; c++) {
+                invstd[c] = (float) (1 / Math.sqrt(var[c] + eps));
+                if (runningMean != null) {
+                    float[] rm = runningMean.data(), rv = runningVar.data();
+                    rm[c] = (float) ((1 - momentum) * rm[c] + momentum * mean[c]);
+                    rv[c] = (float) ((1 - momentum) * rv[c] + momentum * ((double) var[c] * M / (M - 1)));
+                }
+            }
+        } else {
+            for (int c = 0; c < C; c++) {
+                mean[c] = runningMean.data()[c];
+                invstd[c] = (float) (1 / Math.sqrt(runningVar.data()[c] + eps));
+            }
+        }
+        Tensor out = Tensor.zeros(x.shape());
+        NormKernels.batchNormForward(out.data(), x.data(), mean, invstd, data(weight), data(bias), N, C, S);
+        Profiler.forward(t, label);
+        if (recording(x, weight, bias)) {
+            out.setGradFn(new Node("batch_norm", nonNull(x, weight, bias), timed(label, () -> NormKernels.batchNormBackward(
+                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), mean, invstd, data(weight), training,
+                    N, C, S))));
+        }
+        return out;
+    }
+
+    /**
+     * Dropout, as {@code F.dropout(x, p, training)}: in training each element is zeroed with probability p and the
+     * others are scaled by 1/(1-p); in evaluation (or with p = 0) the input itself is returned.
+     *
+     * @param g where the mask is drawn from, or null for {@link Generator#defaultGenerator()}
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training, Generator g) {
+        return dropout("dropout", x, p, training, g, 1);
+    }
+
+    /**
+     * Channel dropout, as {@code F.dropout2d(x, p, training)} on [N, C, H, W]: whole planes are zeroed with
+     * probability p, the others scaled by 1/(1-p).
+     */
+    public static Tensor dropout2d(Tensor x, double p, boolean training, Generator g) {
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException("dropout2d expected input of shape [N, C, H, W], got " + Arrays.toString(x.shape()));
+        }
+        return dropout("dropout2d", x, p, training, g, x.size(2) * x.size(3));
+    }
+
+    private static Tensor dropout(String name, Tensor x, double p, boolean training, Generator g, int group) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException(name + " probability has to be between 0 and 1, but got " + p);
+        }
+        if (!training || p == 0) {
+            return x;
+        }
+        Generator gen = g != null ? g : Generator.defaultGenerator();
+        int n = x.numel();
+        float[] mask = new float[group == 0 ? 0 : n / group];
+        float keep = p == 1 ? 0f : (float) (1 / (1 - p)); // PyTorch: bernoulli(1 - p) / (1 - p); p = 1 gives zeros
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = gen.nextDouble() < p ? 0f : keep;
+        }
+        Tensor out = Tensor.zeros(x.shape());
+        ActivationKernels.maskForward(out.data(), x.data(), mask, group, n);
+        if (recording(x)) {
+            out.setGradFn(new Node(name, new Tensor[] {x},
+                    () -> ActivationKernels.maskBackward(x.gradBuffer(), out.grad(), mask, group, n)));
+        }
+        return out;
+    }
+
+    /** x > 0 ? x : negativeSlope * x, as {@code F.leaky_relu}. */
+    public static Tensor leakyRelu(Tensor x, float negativeSlope) {
+        Tensor out = Tensor.zeros(x.shape());
+        ActivationKernels.leakyReluForward(out.data(), x.data(), negativeSlope, x.numel());
+        if (recording(x)) {
+            out.setGradFn(new Node("leaky_relu", new Tensor[] {x}, () -> ActivationKernels.leakyReluBackward(
+                    x.gradBuffer(), out.grad(), x.data(), negativeSlope, x.numel())));
+        }
+        return out;
+    }
+
+    /** x * Phi(x) with the exact normal CDF, as {@code F.gelu(x)} (approximate='none'). */
+    public static Tensor gelu(Tensor x) {
+        Tensor out = Tensor.zeros(x.shape());
+        Supplier<String> label = () -> "gelu " + Arrays.toString(x.shape());
+        long t = Profiler.start();
+        ActivationKernels.geluForward(out.data(), x.data(), x.numel());
+        Profiler.forward(t, label);
+        if (recording(x)) {
+            out.setGradFn(new Node("gelu", new Tensor[] {x}, timed(label,
+                    () -> ActivationKernels.geluBackward(x.gradBuffer(), out.grad(), x.data(), x.numel()))));
+        }
+        return out;
+    }
+
+    /** x * sigmoid(x), as {@code F.silu} (Swish). */
+    public static Tensor silu(Tensor x) {
+        Tensor out = Tensor.zeros(x.shape());
+        ActivationKernels.siluForward(out.data(), x.data(), x.numel());
+        if (recording(x)) {
+            out.setGradFn(new Node("silu", new Tensor[] {x},
+                    () -> ActivationKernels.siluBackward(x.gradBuffer(), out.grad(), x.data(), x.numel())));
+        }
+        return out;
+    }
+
+    /**
+     * 2-d average pooling, as {@code F.avg_pool2d(x, kernel_size, stride, padding)} (floor mode,
+     * count_include_pad=True: every window divides by kernelSize^2).
+     *
+     * @param x [N, C, H, W]
+     * @return [N, C, OH, OW] with {@code OH = (H + 2*padding - kernelSize) / stride + 1}, likewise OW
+     */
+    public static Tensor avgPool2d(Tensor x, int kernelSize, int stride, int padding) {
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException("avg_pool2d expected input of shape [N, C, H, W], got "
+                    + Arrays.toString(x.shape()));
+        }
+        PoolGeometry g = new PoolGeometry(x.size(0), x.size(1), x.size(2), x.size(3), kernelSize, kernelSize, stride,
+                stride, padding, padding);
+        Tensor out = Tensor.zeros(g.N(), g.C(), g.OH(), g.OW());
+        AvgPoolKernels.avgPool2dForward(out.data(), x.data(), g);
+        if (recording(x)) {
+            out.setGradFn(new Node("avg_pool2d", new Tensor[] {x},
+                    () -> AvgPoolKernels.avgPool2dBackward(x.gradBuffer(), out.grad(), g)));
+        }
+        return out;
+    }
+
+    /**
+     * Adaptive average pooling to a fixed output size, as {@code F.adaptive_avg_pool2d(x, (OH, OW))}: cell
+     * (oh, ow) averages rows floor(oh*H/OH) .. ceil((oh+1)*H/OH) - 1, likewise columns. (1, 1) is global
+     * average pooling.
+     *
+     * @param x [N, C, H, W]
+     * @return [N, C, OH, OW]
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int OH, int OW) {
+        if (x.dim() != 4 || x.size(2) < 1 || x.size(3) < 1) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d expected non-empty input of shape [N, C, H, W], got "
+                    + Arrays.toString(x.shape()));
+        }
+        if (OH < 1 || OW < 1) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d output size must be positive, got " + OH + "x" + OW);
+        }
+        int N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+        Tensor out = Tensor.zeros(N, C, OH, OW);
+        AvgPoolKernels.adaptiveAvgPool2dForward(out.data(), x.data(), N * C, H, W, OH, OW);
+        if (recording(x)) {
+            out.setGradFn(new Node("adaptive_avg_pool2d", new Tensor[] {x},
+                    () -> AvgPoolKernels.adaptiveAvgPool2dBackward(x.gradBuffer(), out.grad(), N * C, H, W, OH, OW)));
+        }
+        return out;
+    }
+
+    private static Tensor[] nonNull(Tensor... tensors) {
+        return Arrays.stream(tensors).filter(java.util.Objects::nonNull).toArray(Tensor[]::new);
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------

@@ -27,6 +27,19 @@ public final class Init {
         return uniform(t, -bound, bound, g);
     }
 
+    /**
+     * Kaiming (He) normal for ReLU, as {@code kaiming_normal_(t, mode=..., nonlinearity='relu')}: N(0, std^2) with
+     * std = sqrt(2 / fan); torchvision's ResNets use fan = fan_out = outChannels * kh * kw.
+     */
+    public static Tensor kaimingNormal(Tensor t, int fan, Generator g) {
+        double std = Math.sqrt(2.0 / fan);
+        float[] d = t.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (std * g.nextGaussian());
+        }
+        return t;
+    }
+
     /** PyTorch's default for Conv2d and Linear: weight kaiming-uniform with a = sqrt(5), bias U(±1/sqrt(fanIn)). */
     static void resetLikePyTorch(Tensor weight, Tensor bias, int fanIn, Generator g) {
         kaimingUniform(weight, Math.sqrt(5), fanIn, g);

@@ -1,0 +1,204 @@
+package simpletorch.kernels;
+
+/**
+ * Batch normalisation over {@code [N, C, S]} arrays (S = H*W for BatchNorm2d, 1 or L for BatchNorm1d), as
+ * {@code torch.nn.functional.batch_norm}: {@code out = (in - mean[c]) * invstd[c] * weight[c] + bias[c]} with
+ * {@code invstd = 1 / sqrt(var + eps)}. In training the statistics are the batch's (the biased variance, over N
+ * and S); in evaluation they are the running ones and are constants.
+ *
+ * <p>Channels are split across {@link Parallel} workers; per-channel sums are taken in double.
+ */
+public final class NormKernels {
+    private NormKernels() {
+    }
+
+    /**
+     * The per-channel batch mean and biased variance (sum of squared deviations / (N*S)), two passes in double.
+     *
+     * @param mean [C], overwritten
+     * @param var  [C], overwritten
+     * @param in   [N, C, S]
+     */
+    public static void batchStats(float[] mean, float[] var, float[] in, int N, int C, int S) {
+        double M = (double) N * S;
+        Parallel.parallelFor(C, (worker, from, to) -> {
+            for (int c = from; c < to; c++) {
+                double sum = 0;
+                for (int n = 0; n < N; n++) {
+                    for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
+                        sum += in[i];
+                    }
+                }
+                double mu = sum / M;
+                double sq = 0;
+                for (int n = 0; n < N; n++) {
+                    for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
+                        double d = in[i] - mu;
+                        sq += d * d;
+                    }
+                }
+                mean[c] = (float) mu;
+                var[c] = (float) (sq / M);
+            }
+        });
+    }
+
+    /**
+     * out = (in - mean) * invstd * weight + bias per channel, as one multiply-add with per-channel
+     * {@code scale = invstd * weight} and {@code shift = bias - mean * scale}.
+     *
+     * @param out    [N, C, S], overwritten
+     * @param in     [N, C, S]
+     * @param mean   [C]
+     * @param invstd [C]
+     * @param weight [C], or null for 1
+     * @param bias   [C], or null for 0
+     */
+    public static void batchNormForward(float[] out, float[] in, float[] mean, float[] invstd, float[] weight,
+                                        float[] bias, int N, int C, int S) {
+        Parallel.parallelFor(C, (worker, from, to) -> {
+            for (int c = from; c < to; c++) {
+                double scale = invstd[c] * (weight == null ? 1.0 : weight[c]);
+                float fscale = (float) scale;
+                float shift = (float) ((bias == null ? 0.0 : bias[c]) - mean[c] * scale);
+                for (int n = 0; n < N; n++) {
+                    for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
+                        out[i] = in[i] * fscale + shift;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Adds into each gradient that is not null. With {@code xhat = (in - mean) * invstd}:
+     * {@code dbias += sum(dout)}, {@code dweight += sum(dout * xhat)}, and
+     * <ul>
+     *   <li>training (mean and invstd are functions of in): {@code din += weight * invstd *
+     *       (dout - sum(dout) / M - xhat * sum(dout * xhat) / M)}, M = N*S;</li>
+     *   <li>evaluation (running statistics are constants): {@code din += weight * invstd * dout}.</li>
+     * </ul>
+     *
+     * @param din     [N, C, S]
+     * @param dweight [C]
+     * @param dbias   [C]
+     * @param dout    [N, C, S]
+     * @param in      [N, C, S], the forward input
+     * @param mean    [C], the mean the forward pass used
+     * @param invstd  [C], the 1/sqrt(var + eps) the forward pass used
+     * @param weight  [C], or null for 1
+     */
+    public static void batchNormBackward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in,
+                                         float[] mean, float[] invstd, float[] weight, boolean training,
+                                         int N, int C, int S) {
+        double M = (double) N * S;
+        Parallel.parallelFor(C, (worker, from, to) -> {
+            for (int c = from; c < to; c++) {
+                double mu = mean[c], is = invstd[c];
+                double sumDout = 0, sumDoutXhat = 0;
+                for (int n = 0; n < N; n++) {
+                    for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
+                        sumDout += dout[i];
+                        sumDoutXhat += dout[i] * ((in[i] - mu) * is);
+                    }
+                }
+                if (dbias != null) {
+                    dbias[c] += (float) sumDout;
+                }
+                if (dweight != null) {
+                    dweight[c] += (float) sumDoutXhat;
+                }
+                if (din == null) {
+                    continue;
+                }
+                double k = is * (weight == null ? 1.0 : weight[c]);
+                double meanDout = training ? sumDout / M : 0;
+                double meanDoutXhat = training ? sumDoutXhat / M : 0;
+                for (int n = 0; n < N; n++) {
+                    for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
+                        double xhat = (in[i] - mu) * is;
+                        din[i] += (float) (k * (dout[i] - meanDout - xhat * meanDoutXhat));
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The definition, in double: in training the batch statistics (biased variance), else the running ones.
+     * Writes out.
+     *
+     * @param runningMean [C], read in evaluation only (may be null in training)
+     * @param runningVar  [C], likewise
+     */
+    public static void batchNormForwardNaive(double[] out, double[] in, double[] weight, double[] bias,
+                                             double[] runningMean, double[] runningVar, boolean training, double eps,
+                                             int N, int C, int S) {
+        for (int c = 0; c < C; c++) {
+            double[] stats = training ? statsNaive(in, c, N, C, S) : new double[] {runningMean[c], runningVar[c]};
+            double invstd = 1 / Math.sqrt(stats[1] + eps);
+            for (int n = 0; n < N; n++) {
+                for (int s = 0; s < S; s++) {
+                    int i = (n * C + c) * S + s;
+                    out[i] = (in[i] - stats[0]) * invstd * (weight == null ? 1 : weight[c]) + (bias == null ? 0 : bias[c]);
+                }
+            }
+        }
+    }
+
+    /** The definition of the backward pass, in double; adds into each gradient that is not null. */
+    public static void batchNormBackwardNaive(double[] din, double[] dweight, double[] dbias, double[] dout,
+                                              double[] in, double[] weight, double[] runningMean, double[] runningVar,
+                                              boolean training, double eps, int N, int C, int S) {
+        int M = N * S;
+        for (int c = 0; c < C; c++) {
+            double[] stats = training ? statsNaive(in, c, N, C, S) : new double[] {runningMean[c], runningVar[c]};
+            double invstd = 1 / Math.sqrt(stats[1] + eps);
+            double w = weight == null ? 1 : weight[c];
+            double sumDout = 0, sumDoutXhat = 0;
+            for (int n = 0; n < N; n++) {
+                for (int s = 0; s < S; s++) {
+                    int i = (n * C + c) * S + s;
+                    sumDout += dout[i];
+                    sumDoutXhat += dout[i] * (in[i] - stats[0]) * invstd;
+                }
+            }
+            if (dbias != null) {
+                dbias[c] += sumDout;
+            }
+            if (dweight != null) {
+                dweight[c] += sumDoutXhat;
+            }
+            if (din != null) {
+                for (int n = 0; n < N; n++) {
+                    for (int s = 0; s < S; s++) {
+                        int i = (n * C + c) * S + s;
+                        double xhat = (in[i] - stats[0]) * invstd;
+                        din[i] += training
+                                ? w * invstd * (dout[i] - sumDout / M - xhat * sumDoutXhat / M)
+                                : w * invstd * dout[i];
+                    }
+                }
+            }
+        }
+    }
+
+    /** {mean, biased variance} of channel c. */
+    private static double[] statsNaive(double[] in, int c, int N, int C, int S) {
+        double sum = 0;
+        for (int n = 0; n < N; n++) {
+            for (int s = 0; s < S; s++) {
+                sum += in[(n * C + c) * S + s];
+            }
+        }
+        double mean = sum / (N * S);
+        double sq = 0;
+        for (int n = 0; n < N; n++) {
+            for (int s = 0; s < S; s++) {
+                double d = in[(n * C + c) * S + s] - mean;
+                sq += d * d;
+            }
+        }
+        return new double[] {mean, sq / (N * S)};
+    }
+}

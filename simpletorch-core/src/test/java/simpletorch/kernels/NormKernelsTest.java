@@ -1,0 +1,112 @@
+package simpletorch.kernels;
+
+import static simpletorch.testing.NumericAssertions.assertClose;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import simpletorch.tensor.Generator;
+import simpletorch.testing.FiniteDifferences;
+import simpletorch.testing.TestData;
+import simpletorch.testing.Threads;
+
+/** Batch normalisation: the float kernels against the naive twin, and the naive backward against finite differences. */
+class NormKernelsTest {
+    static final double EPS = 1e-5;
+
+    /** N, C, S: BatchNorm1d [N, C] (S = 1), [N, C, L], BatchNorm2d with S = H*W; odd sizes. */
+    static final int[][] SHAPES = {{8, 4, 1}, {4, 3, 6}, {3, 5, 25}, {2, 7, 9}, {5, 1, 3}};
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int threads : new int[] {1, 3}) {
+            for (int[] s : SHAPES) {
+                for (boolean training : new boolean[] {true, false}) {
+                    out.add(Arguments.of(threads, s, training));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "threads={0} NCS={1} training={2}")
+    @MethodSource("cases")
+    void forwardAndBackwardMatchNaive(int threads, int[] s, boolean training) {
+        int N = s[0], C = s[1], S = s[2], n = N * C * S;
+        Generator g = new Generator(600 + Arrays.hashCode(s) + (training ? 1 : 0));
+        float[] in = TestData.uniform(g, n, -2f, 3f);
+        float[] weight = TestData.uniform(g, C, 0.5f, 1.5f), bias = TestData.uniform(g, C);
+        float[] rm = TestData.uniform(g, C), rv = TestData.uniform(g, C, 0.5f, 2f);
+        double[] want = new double[n];
+        NormKernels.batchNormForwardNaive(want, TestData.toDouble(in), TestData.toDouble(weight), TestData.toDouble(bias),
+                TestData.toDouble(rm), TestData.toDouble(rv), training, EPS, N, C, S);
+
+        float[] mean = new float[C], invstd = new float[C], var = new float[C];
+        Threads.with(threads, () -> {
+            if (training) {
+                NormKernels.batchStats(mean, var, in, N, C, S);
+            } else {
+                System.arraycopy(rm, 0, mean, 0, C);
+                System.arraycopy(rv, 0, var, 0, C);
+            }
+        });
+        for (int c = 0; c < C; c++) {
+            invstd[c] = (float) (1 / Math.sqrt(var[c] + EPS));
+        }
+        float[] out = new float[n];
+        Threads.with(threads, () -> NormKernels.batchNormForward(out, in, mean, invstd, weight, bias, N, C, S));
+        assertClose("batch_norm out", out, want, 1e-5, 1e-5);
+
+        float[] dout = TestData.uniform(g, n);
+        float[] din = TestData.uniform(g, n), dw = TestData.uniform(g, C), db = TestData.uniform(g, C);
+        double[] wantDin = TestData.toDouble(din), wantDw = TestData.toDouble(dw), wantDb = TestData.toDouble(db);
+        NormKernels.batchNormBackwardNaive(wantDin, wantDw, wantDb, TestData.toDouble(dout), TestData.toDouble(in),
+                TestData.toDouble(weight), TestData.toDouble(rm), TestData.toDouble(rv), training, EPS, N, C, S);
+        Threads.with(threads, () -> NormKernels.batchNormBackward(din, dw, db, dout, in, mean, invstd, weight, training,
+                N, C, S));
+        assertClose("batch_norm din", din, wantDin, 1e-5, 1e-4);
+        assertClose("batch_norm dweight", dw, wantDw, 1e-5, 1e-4);
+        assertClose("batch_norm dbias", db, wantDb, 1e-5, 1e-4);
+    }
+
+    @ParameterizedTest(name = "NCS={0} training={1}")
+    @MethodSource("naiveCases")
+    void naiveBackwardMatchesFiniteDifferences(int[] s, boolean training) {
+        int N = s[0], C = s[1], S = s[2], n = N * C * S;
+        Generator g = new Generator(700 + Arrays.hashCode(s));
+        double[] in = TestData.toDouble(TestData.uniform(g, n, -2f, 3f));
+        double[] weight = TestData.toDouble(TestData.uniform(g, C, 0.5f, 1.5f));
+        double[] bias = TestData.toDouble(TestData.uniform(g, C));
+        double[] rm = TestData.toDouble(TestData.uniform(g, C));
+        double[] rv = TestData.toDouble(TestData.uniform(g, C, 0.5f, 2f));
+        double[] r = TestData.toDouble(TestData.uniform(g, n));
+        double[] din = new double[n], dw = new double[C], db = new double[C];
+        NormKernels.batchNormBackwardNaive(din, dw, db, r, in, weight, rm, rv, training, EPS, N, C, S);
+
+        java.util.function.Function<double[][], Double> loss = a -> {
+            double[] out = new double[n];
+            NormKernels.batchNormForwardNaive(out, a[0], a[1], a[2], rm, rv, training, EPS, N, C, S);
+            return FiniteDifferences.dot(out, r);
+        };
+        double[][] args = {in, weight, bias};
+        double[][] analytic = {din, dw, db};
+        String[] names = {"din", "dweight", "dbias"};
+        for (int k = 0; k < 3; k++) {
+            int kk = k;
+            double[] fd = FiniteDifferences.gradient(x -> {
+                double[][] a = args.clone();
+                a[kk] = x;
+                return loss.apply(a);
+            }, args[k].clone());
+            assertClose("batch_norm naive " + names[k] + " vs FD", analytic[k], fd, 1e-7, 1e-6);
+        }
+    }
+
+    static Stream<Arguments> naiveCases() {
+        return Stream.of(SHAPES).flatMap(s -> Stream.of(Arguments.of(s, true), Arguments.of(s, false)));
+    }
+}
