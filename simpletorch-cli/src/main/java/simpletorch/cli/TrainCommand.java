@@ -16,6 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import simpletorch.autograd.Profiler;
 import simpletorch.data.Augmentation;
 import simpletorch.data.DataLoader;
 import simpletorch.data.Dataset;
@@ -134,6 +135,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "FILE", description = "Also write the trained weights to this safetensors file.")
     Path save;
 
+    @Option(names = "--profile", description = "Time every op, forward and backward, and print the breakdown after training.")
+    boolean profile;
+
     @Option(names = "--log-every", defaultValue = "100", paramLabel = "N", description = "Print the loss every N batches (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
@@ -229,7 +233,7 @@ final class TrainCommand implements Callable<Integer> {
         Generator shuffle = new Generator(options.seed() ^ 0x5DEECE66DL);
         // Augmentation draws from the same generator, after the permutation, so one state resumes both.
         DataLoader loader = new DataLoader(trainSet, options.batchSize(), options.shuffle(), shuffle,
-                new Augmentation(options.randomCrop(), options.hflip()), 1);
+                new Augmentation(options.randomCrop(), options.hflip()), DataLoader.defaultPrefetch());
         Optimizer opt = newOptimizer(model, options);
         LRScheduler schedule = newScheduler(opt, options, loader.numBatches());
         boolean perBatch = schedule != null && !options.scheduler().equals("step");
@@ -272,6 +276,8 @@ final class TrainCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar(pw, terminal, options.logEvery(), loader.numBatches(),
                     String.format(Locale.ROOT, "Epoch %d/%d", epoch, options.epochs()));
             Trainer.EpochResult result;
+            Profiler.reset();
+            Profiler.setEnabled(profile);
             try {
                 result = trainer.trainEpoch(loader, bar::onBatch);
             } catch (Trainer.NonFiniteLossException e) {
@@ -280,6 +286,11 @@ final class TrainCommand implements Callable<Integer> {
                         + (epoch > 1 ? "; the checkpoint of epoch " + (epoch - 1) + " in " + run.path() + " is intact" : ""));
             }
             bar.finish();
+            Profiler.setEnabled(false);
+            if (profile) {
+                pw.printf(Locale.ROOT, "Profile of epoch %d (wall time %.2f s):%n", epoch, result.seconds());
+                ProfileReport.print(pw, result.seconds());
+            }
             if (schedule != null && !perBatch) {
                 schedule.step();
             }

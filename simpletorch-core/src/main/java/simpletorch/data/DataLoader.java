@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import simpletorch.kernels.Parallel;
 import simpletorch.tensor.Generator;
 import simpletorch.tensor.Tensor;
 
@@ -43,13 +44,22 @@ public final class DataLoader implements Iterable<Batch> {
     private final int prefetch;
 
     /**
-     * A loader without augmentation that prefetches one batch.
+     * A loader without augmentation that prefetches as {@link #defaultPrefetch()} says.
      *
      * @param generator the source of the shuffle order, advanced by each {@link #iterator()} call; may be null
      *                  when {@code shuffle} is false
      */
     public DataLoader(Dataset dataset, int batchSize, boolean shuffle, Generator generator) {
-        this(dataset, batchSize, shuffle, generator, Augmentation.NONE, 1);
+        this(dataset, batchSize, shuffle, generator, Augmentation.NONE, defaultPrefetch());
+    }
+
+    /**
+     * One batch ahead when a processor is left over by the kernels' workers, else none: on a machine whose cores
+     * all run kernels, a loader thread only preempts them (measured on 2 cores with 2 workers: the first
+     * convolution of each step took twice as long, and an epoch 8% longer, than with batches built in line).
+     */
+    public static int defaultPrefetch() {
+        return Runtime.getRuntime().availableProcessors() > Parallel.threads() ? 1 : 0;
     }
 
     /**
