@@ -66,8 +66,7 @@ public final class Conv2dKernels {
     public static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in,
                                 float[] weight, ConvGeometry g) {
         if (Gemm.vectorEnabled()) {
-            VectorConv2d.backward(din, dweight, dout, in, weight, g);
-            biasBackward(dbias, dout, g);
+            VectorConv2d.backward(din, dweight, dbias, dout, in, weight, g);
             return;
         }
         int P = g.OH() * g.OW();
@@ -78,12 +77,16 @@ public final class Conv2dKernels {
         // Each worker sums its images' weight gradients privately; the partial sums are added in worker order,
         // so the result depends on the thread count but not on scheduling.
         float[][] dweightPart = dweight == null ? null : new float[Math.min(Parallel.threads(), N)][OC * CKK];
+        double[][] dbiasPart = dbias == null ? null : new double[Math.min(Parallel.threads(), N)][OC];
         Parallel.parallelFor(N, (worker, from, to) -> {
             float[] cols = direct || dweight == null ? null : Scratch.get(Scratch.IM2COL, CKK * P);
             float[] dcols = direct || din == null ? null : Scratch.get(Scratch.DCOLS, CKK * P);
             for (int n = from; n < to; n++) {
                 int inOff = n * g.inImageSize();
                 int outOff = n * OC * P;
+                if (dbias != null) {
+                    sumRows(dbiasPart[worker], dout, outOff, OC, P);
+                }
                 if (dweight != null) { // dweight[OC, CKK] += dout[OC, P] * cols[CKK, P]^T
                     float[] src = in;
                     int srcOff = inOff;
@@ -111,23 +114,32 @@ public final class Conv2dKernels {
                 }
             }
         }
-        biasBackward(dbias, dout, g);
+        if (dbias != null) {
+            addPartialSums(dbias, dbiasPart);
+        }
     }
 
-    /** dbias[oc] += the sum of dout over the batch and the pixels; nothing when dbias is null. */
-    private static void biasBackward(float[] dbias, float[] dout, ConvGeometry g) {
-        if (dbias == null) {
-            return;
-        }
-        int P = g.OH() * g.OW();
-        // A sum over N*P terms (thousands): accumulated in double so that its rounding does not grow with them.
-        for (int oc = 0; oc < g.OC(); oc++) {
+    /**
+     * acc[oc] += the sum of dout[off + oc*P .. off + (oc+1)*P), in double: one image's bias gradient, summed per
+     * worker so that a sum over thousands of terms keeps its precision and runs in parallel.
+     */
+    static void sumRows(double[] acc, float[] dout, int off, int OC, int P) {
+        for (int oc = 0; oc < OC; oc++) {
+            int row = off + oc * P;
             double s = 0;
-            for (int n = 0; n < g.N(); n++) {
-                int row = (n * g.OC() + oc) * P;
-                for (int p = 0; p < P; p++) {
-                    s += dout[row + p];
-                }
+            for (int p = 0; p < P; p++) {
+                s += dout[row + p];
+            }
+            acc[oc] += s;
+        }
+    }
+
+    /** dbias[oc] += the workers' partial sums, added in worker order (deterministic for a thread count). */
+    static void addPartialSums(float[] dbias, double[][] parts) {
+        for (int oc = 0; oc < dbias.length; oc++) {
+            double s = 0;
+            for (double[] part : parts) {
+                s += part[oc];
             }
             dbias[oc] += (float) s;
         }

@@ -15,10 +15,35 @@ public final class ElementwiseKernels {
     private ElementwiseKernels() {
     }
 
+    /** Below this many elements a loop runs on the caller alone: handing it out would cost more than it saves. */
+    static final int PARALLEL_MIN = 1 << 16;
+
     /** out = max(in, 0). Writes out; out and in have n elements. */
     public static void reluForward(float[] out, float[] in, int n) {
-        for (int i = 0; i < n; i++) {
-            out[i] = Math.max(in[i], 0f);
+        forChunks(n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = Math.max(in[i], 0f);
+            }
+        });
+    }
+
+    /** Sets a[0, n) to zero, in parallel for large arrays. */
+    public static void fillZero(float[] a, int n) {
+        forChunks(n, (from, to) -> java.util.Arrays.fill(a, from, to, 0f));
+    }
+
+    /** A loop body over [from, to). */
+    @FunctionalInterface
+    interface Range {
+        void run(int from, int to);
+    }
+
+    /** Splits [0, n) across the workers when n is large enough to pay for it. */
+    static void forChunks(int n, Range body) {
+        if (n < PARALLEL_MIN) {
+            body.run(0, n);
+        } else {
+            Parallel.parallelFor(n, (worker, from, to) -> body.run(from, to));
         }
     }
 
@@ -31,11 +56,13 @@ public final class ElementwiseKernels {
      * {@code out > 0}, and {@code (bits - 0x7f800001) >> 31} clears it for NaN.
      */
     public static void reluBackward(float[] din, float[] dout, float[] out, int n) {
-        for (int i = 0; i < n; i++) {
-            int bits = Float.floatToRawIntBits(out[i]);
-            int positive = (-bits >> 31) & ((bits - 0x7f800001) >> 31);
-            din[i] += Float.intBitsToFloat(Float.floatToRawIntBits(dout[i]) & positive);
-        }
+        forChunks(n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int bits = Float.floatToRawIntBits(out[i]);
+                int positive = (-bits >> 31) & ((bits - 0x7f800001) >> 31);
+                din[i] += Float.intBitsToFloat(Float.floatToRawIntBits(dout[i]) & positive);
+            }
+        });
     }
 
     /**

@@ -37,7 +37,8 @@ final class VectorConv2d {
         });
     }
 
-    static void backward(float[] din, float[] dweight, float[] dout, float[] in, float[] weight, ConvGeometry g) {
+    static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in, float[] weight,
+                         ConvGeometry g) {
         int P = g.OH() * g.OW();
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
@@ -51,12 +52,16 @@ final class VectorConv2d {
         // Each worker sums its images' weight gradients privately ([CKK, OC], transposed); the partial sums are
         // added in worker order, so the result depends on the thread count but not on scheduling.
         float[][] dweightT = dweight == null ? null : new float[Math.min(Parallel.threads(), N)][CKK * OC];
+        double[][] dbiasPart = dbias == null ? null : new double[Math.min(Parallel.threads(), N)][OC];
         Parallel.parallelFor(N, (worker, from, to) -> {
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
             float[] dcols = Scratch.get(Scratch.DCOLS, CKK * P);
             for (int n = from; n < to; n++) {
                 int inOff = n * g.inImageSize();
                 int outOff = n * OC * P;
+                if (dbias != null) {
+                    Conv2dKernels.sumRows(dbiasPart[worker], dout, outOff, OC, P);
+                }
                 if (dweight != null) {
                     Conv2dKernels.im2col(cols, in, inOff, g);
                     float[] ap = Scratch.get(Scratch.PACK_A, VectorGemm.packedASize(CKK, P));
@@ -73,6 +78,9 @@ final class VectorConv2d {
                 }
             }
         });
+        if (dbias != null) {
+            Conv2dKernels.addPartialSums(dbias, dbiasPart);
+        }
         if (dweight != null) {
             for (float[] part : dweightT) {
                 for (int oc = 0; oc < OC; oc++) {

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import simpletorch.kernels.ElementwiseKernels;
 
 /**
  * A dense float32 tensor in row-major order with PyTorch's shape conventions (images are {@code [N, C, H, W]}),
@@ -54,7 +55,7 @@ public final class Tensor {
 
     public static Tensor zeros(int... shape) {
         Tensor t = empty(shape);
-        Arrays.fill(t.data, 0f);
+        ElementwiseKernels.fillZero(t.data, t.data.length);
         return t;
     }
 
@@ -226,7 +227,7 @@ public final class Tensor {
     public float[] gradBuffer() {
         if (grad == null) {
             grad = BufferPool.take(numel());
-            Arrays.fill(grad, 0f);
+            ElementwiseKernels.fillZero(grad, grad.length); // recycled: may hold an earlier step's values
         }
         return grad;
     }
