@@ -102,6 +102,16 @@ public final class Models {
         }
     }
 
+    /** Throws unless the sizes a model is built for make sense: images of at least 4x4 (two 2x poolings), >= 1 channel and class. */
+    static void checkShape(String model, int channels, int height, int width, int numClasses) {
+        if (height < 4 || width < 4) {
+            throw new IllegalArgumentException(model + " needs images of at least 4x4, got " + height + "x" + width);
+        }
+        if (channels < 1 || numClasses < 1) {
+            throw new IllegalArgumentException("channels and numClasses must be >= 1, got " + channels + ", " + numClasses);
+        }
+    }
+
     /** Throws unless x is [N, channels, height, width]. */
     static void checkInput(String model, Tensor x, int channels, int height, int width) {
         if (x.dim() != 4 || x.size(1) != channels || x.size(2) != height || x.size(3) != width) {

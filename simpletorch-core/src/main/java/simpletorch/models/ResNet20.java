@@ -41,12 +41,7 @@ public final class ResNet20 extends Module {
     public final Linear fc;
 
     public ResNet20(int channels, int height, int width, int numClasses) {
-        if (height < 4 || width < 4) {
-            throw new IllegalArgumentException("ResNet20 needs images of at least 4x4, got " + height + "x" + width);
-        }
-        if (channels < 1 || numClasses < 1) {
-            throw new IllegalArgumentException("channels and numClasses must be >= 1, got " + channels + ", " + numClasses);
-        }
+        Models.checkShape("ResNet20", channels, height, width, numClasses);
         Generator g = Generator.defaultGenerator();
         this.channels = channels;
         this.height = height;

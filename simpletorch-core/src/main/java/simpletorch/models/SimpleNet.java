@@ -1,6 +1,5 @@
 package simpletorch.models;
 
-import java.util.Arrays;
 import simpletorch.autograd.Functional;
 import simpletorch.nn.Conv2d;
 import simpletorch.nn.Linear;
@@ -34,12 +33,7 @@ public final class SimpleNet extends Module {
     }
 
     public SimpleNet(int channels, int height, int width, int numClasses) {
-        if (height < 4 || width < 4) {
-            throw new IllegalArgumentException("SimpleNet needs images of at least 4x4, got " + height + "x" + width);
-        }
-        if (numClasses < 1) {
-            throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
-        }
+        Models.checkShape("SimpleNet", channels, height, width, numClasses);
         this.channels = channels;
         this.height = height;
         this.width = width;
@@ -52,10 +46,7 @@ public final class SimpleNet extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (x.dim() != 4 || x.size(1) != channels || x.size(2) != height || x.size(3) != width) {
-            throw new IllegalArgumentException("SimpleNet expected input of shape [N, " + channels + ", " + height + ", "
-                    + width + "], got " + Arrays.toString(x.shape()));
-        }
+        Models.checkInput("SimpleNet", x, channels, height, width);
         x = pool.forward(Functional.relu(conv1.forward(x)));
         x = pool.forward(Functional.relu(conv2.forward(x)));
         x = Functional.flatten(x, 1);

@@ -40,12 +40,7 @@ public final class SimpleNetBN extends Module {
     public final Linear fc1;
 
     public SimpleNetBN(int channels, int height, int width, int numClasses) {
-        if (height < 4 || width < 4) {
-            throw new IllegalArgumentException("SimpleNetBN needs images of at least 4x4, got " + height + "x" + width);
-        }
-        if (channels < 1 || numClasses < 1) {
-            throw new IllegalArgumentException("channels and numClasses must be >= 1, got " + channels + ", " + numClasses);
-        }
+        Models.checkShape("SimpleNetBN", channels, height, width, numClasses);
         Generator g = Generator.defaultGenerator();
         this.channels = channels;
         this.height = height;

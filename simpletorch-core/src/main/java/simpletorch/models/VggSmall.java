@@ -34,12 +34,7 @@ public final class VggSmall extends Module {
     public final Linear classifier;
 
     public VggSmall(int channels, int height, int width, int numClasses) {
-        if (height < 4 || width < 4) {
-            throw new IllegalArgumentException("VggSmall needs images of at least 4x4, got " + height + "x" + width);
-        }
-        if (channels < 1 || numClasses < 1) {
-            throw new IllegalArgumentException("channels and numClasses must be >= 1, got " + channels + ", " + numClasses);
-        }
+        Models.checkShape("VggSmall", channels, height, width, numClasses);
         Generator g = Generator.defaultGenerator();
         this.channels = channels;
         this.height = height;
