@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -40,12 +41,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model file written by train (model.safetensors or best.safetensors).")
     Path checkpoint;
 
-    @Option(names = "--dataset", converter = DatasetChoice.Converter.class, completionCandidates = DatasetChoice.Names.class,
-            description = "Evaluate on this data set's test split (default: the one named in the checkpoint).")
-    DatasetChoice dataset;
-
-    @Option(names = "--data-dir", defaultValue = "data", description = "Where data sets are looked for (default: ./${DEFAULT-VALUE}).")
-    Path dataDir;
+    /** The data-set options of train; without --dataset, the data set named in the checkpoint is used. */
+    @Mixin
+    DatasetOptions data;
 
     @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test images only.")
     Integer testLimit;
@@ -77,22 +75,27 @@ final class EvaluateCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         ModelFile.Loaded loaded = ModelFile.load(checkpoint);
         ModelFile d = loaded.description();
-        DatasetChoice data = dataset;
-        if (data == null) {
-            try {
-                data = new DatasetChoice.Converter().convert(d.dataset());
-            } catch (picocli.CommandLine.TypeConversionException e) {
-                throw new Main.UserError(checkpoint + " names data set '" + d.dataset() + "', which this version cannot "
-                        + "load; pass --dataset");
+        var parsed = spec.commandLine().getParseResult();
+        if (!parsed.hasMatchedOption("--dataset")) {
+            data.dataset = d.dataset(); // e.g. cifar10, or folder:PATH with the model's image size and channels
+            if (!parsed.hasMatchedOption("--image-size")) {
+                data.imageSize = d.height();
+            }
+            if (!parsed.hasMatchedOption("--channels")) {
+                data.channels = d.channels();
+            }
+            if (!parsed.hasMatchedOption("--labels") && d.numClasses() == 20) {
+                data.labels = "coarse"; // CIFAR-100's superclasses
             }
         }
-        ImageDataset test = data.load(dataDir, false, d.datasetSeed());
+        data.validate(spec);
+        ImageDataset test = data.load(spec, pw, d.datasetSeed()).test();
         if (testLimit != null) {
             test = test.subset(testLimit);
         }
         if (test.channels() != d.channels() || test.height() != d.height() || test.width() != d.width()
                 || test.numClasses() != d.numClasses()) {
-            throw new Main.UserError(data.displayName + " has images of [" + test.channels() + ", " + test.height() + ", "
+            throw new Main.UserError(data.displayName() + " has images of [" + test.channels() + ", " + test.height() + ", "
                     + test.width() + "] in " + test.numClasses() + " classes; " + checkpoint + " expects [" + d.channels()
                     + ", " + d.height() + ", " + d.width() + "] in " + d.numClasses());
         }

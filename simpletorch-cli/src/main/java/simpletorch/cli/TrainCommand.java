@@ -421,7 +421,9 @@ final class TrainCommand implements Callable<Integer> {
 
     private TrainOptions effectiveOptions() {
         double wd = weightDecay != null ? weightDecay : optimizer.equals("adamw") ? 0.01 : 0;
-        return new TrainOptions(data.dataset, data.dataDir.toString(), data.labels, data.imageSize, data.channels,
+        // An image folder is recorded by its absolute path, so evaluate and --resume find it from anywhere.
+        String datasetName = data.folder() == null ? data.dataset : "folder:" + data.folder().toAbsolutePath().normalize();
+        return new TrainOptions(datasetName, data.dataDir.toString(), data.labels, data.imageSize, data.channels,
                 data.testFraction, randomCrop, hflip, epochs, batchSize, optimizer, lr, momentum, nesterov,
                 wd, beta1, beta2, eps, scheduler, stepSize, gamma, warmupEpochs, maxLr != null ? maxLr : lr,
                 labelSmoothing, valSplit, seed, threads != null ? threads : Parallel.threads(), !noShuffle, trainLimit,

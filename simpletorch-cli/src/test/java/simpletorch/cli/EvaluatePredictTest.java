@@ -55,6 +55,37 @@ class EvaluatePredictTest {
     }
 
     @Test
+    void aModelTrainedOnAnImageFolderIsEvaluatedOnThatFolderWithoutDatasetOptions() throws IOException {
+        // Two classes of 12x12 PNGs: dark and bright, with a train/ and test/ split.
+        Path folder = tmp.resolve("shapes");
+        java.util.Random random = new java.util.Random(4);
+        for (String split : List.of("train", "test")) {
+            for (String cls : List.of("dark", "bright")) {
+                Path dir = Files.createDirectories(folder.resolve(split).resolve(cls));
+                for (int i = 0; i < (split.equals("train") ? 16 : 6); i++) {
+                    BufferedImage img = new BufferedImage(12, 12, BufferedImage.TYPE_INT_RGB);
+                    for (int y = 0; y < 12; y++) {
+                        for (int x = 0; x < 12; x++) {
+                            int v = (cls.equals("dark") ? 20 : 200) + random.nextInt(40);
+                            img.setRGB(x, y, v << 16 | v << 8 | v);
+                        }
+                    }
+                    ImageIO.write(img, "png", dir.resolve(i + ".png").toFile());
+                }
+            }
+        }
+        Path out = tmp.resolve("folder-run");
+        TrainCommandTest.Run trained = run("train", "--dataset", "folder:" + folder, "--image-size", "8", "--channels", "1",
+                "--epochs", "2", "--batch-size", "8", "--out", out.toString(), "--no-download");
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+        // No --dataset: the model file names the folder (by its absolute path), its image size and channels.
+        TrainCommandTest.Run r = run("evaluate", out.resolve("model.safetensors").toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("Accuracy: \\d+\\.\\d\\d% \\(\\d+/12\\)");
+        assertThat(r.out()).contains("dark", "bright");
+    }
+
+    @Test
     void evaluateRejectsAFileWithoutModelMetadata() throws IOException {
         Path bare = tmp.resolve("bare.safetensors");
         simpletorch.io.SafeTensors.write(bare, new java.util.LinkedHashMap<>(new SimpleNet().stateDict()));
