@@ -115,6 +115,7 @@ final class BenchCommand implements Callable<Integer> {
                     try (var scope = TensorScope.open()) {
                         model.forward(b.images());
                     }
+                    b.recycle();
                     done += b.size();
                 }
             }
@@ -128,6 +129,7 @@ final class BenchCommand implements Callable<Integer> {
                 optimizer.step();
                 Profiler.forward(t, () -> "sgd step");
                 loss.releaseGraph();
+                b.recycle();
                 done += b.size();
             }
         }

@@ -14,6 +14,7 @@ import simpletorch.kernels.LossKernels;
 import simpletorch.kernels.NormKernels;
 import simpletorch.kernels.PoolKernels;
 import simpletorch.kernels.PoolGeometry;
+import simpletorch.tensor.BufferPool;
 import simpletorch.tensor.Generator;
 import simpletorch.tensor.Node;
 import simpletorch.tensor.Tensor;
@@ -266,7 +267,7 @@ public final class Functional {
         }
         PoolGeometry g = new PoolGeometry(x.size(0), x.size(1), x.size(2), x.size(3), KH, KW, strideH, strideW, padH, padW);
         Tensor out = Tensor.empty(g.N(), g.C(), g.OH(), g.OW());
-        int[] argmax = new int[out.numel()];
+        int[] argmax = BufferPool.takeInts(out.numel()); // given back with the graph, or just below
         Supplier<String> label = () -> "max_pool2d k" + KH + "x" + KW + " s" + strideH + " @" + g.H() + "x" + g.W()
                 + " x" + g.C();
         long t = Profiler.start();
@@ -274,7 +275,9 @@ public final class Functional {
         Profiler.forward(t, label);
         if (recording(x)) {
             out.setGradFn(new Node("max_pool2d", new Tensor[] {x}, timed(label,
-                    () -> PoolKernels.maxPool2dBackward(x.gradBuffer(), out.grad(), argmax, g))));
+                    () -> PoolKernels.maxPool2dBackward(x.gradBuffer(), out.grad(), argmax, g)), argmax));
+        } else {
+            BufferPool.giveInts(argmax);
         }
         return out;
     }

@@ -18,6 +18,14 @@ public record Batch(Tensor images, int[] labels) {
         }
     }
 
+    /**
+     * Hands the images' storage back for the next batch (training loops call it once a step is done, so that
+     * steady-state training allocates nothing); {@link #images()} is unusable afterwards.
+     */
+    public void recycle() {
+        images.recycle();
+    }
+
     /** The number of examples, {@code B}. */
     public int size() {
         return labels.length;

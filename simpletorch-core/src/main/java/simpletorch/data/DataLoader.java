@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import simpletorch.kernels.Parallel;
+import simpletorch.tensor.BufferPool;
 import simpletorch.tensor.Generator;
 import simpletorch.tensor.Tensor;
 
@@ -225,7 +226,7 @@ public final class DataLoader implements Iterable<Batch> {
             int C = dataset.channels(), H = dataset.height(), W = dataset.width();
             int imageSize = C * H * W;
             int B = Math.min(batchSize, n - start);
-            float[] images = new float[B * imageSize]; // [B, C, H, W]
+            float[] images = BufferPool.take(B * imageSize); // [B, C, H, W], every element written below; see Batch.recycle
             int[] labels = new int[B];
             for (int b = 0; b < B; b++) {
                 int k = start + b;

@@ -76,8 +76,12 @@ public final class Conv2dKernels {
         boolean direct = isDirect(g);
         // Each worker sums its images' weight gradients privately; the partial sums are added in worker order,
         // so the result depends on the thread count but not on scheduling.
-        float[][] dweightPart = dweight == null ? null : new float[Math.min(Parallel.threads(), N)][OC * CKK];
-        double[][] dbiasPart = dbias == null ? null : new double[Math.min(Parallel.threads(), N)][OC];
+        int workers = Math.min(Parallel.threads(), N);
+        float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, workers * OC * CKK);
+        if (parts != null) {
+            java.util.Arrays.fill(parts, 0, workers * OC * CKK, 0f);
+        }
+        double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(workers * OC);
         Parallel.parallelFor(N, (worker, from, to) -> {
             float[] cols = direct || dweight == null ? null : Scratch.get(Scratch.IM2COL, CKK * P);
             float[] dcols = direct || din == null ? null : Scratch.get(Scratch.DCOLS, CKK * P);
@@ -85,7 +89,7 @@ public final class Conv2dKernels {
                 int inOff = n * g.inImageSize();
                 int outOff = n * OC * P;
                 if (dbias != null) {
-                    sumRows(dbiasPart[worker], dout, outOff, OC, P);
+                    sumRows(biasParts, worker * OC, dout, outOff, OC, P);
                 }
                 if (dweight != null) { // dweight[OC, CKK] += dout[OC, P] * cols[CKK, P]^T
                     float[] src = in;
@@ -95,7 +99,7 @@ public final class Conv2dKernels {
                         src = cols;
                         srcOff = 0;
                     }
-                    Gemm.sgemm(false, true, OC, CKK, P, dout, outOff, P, src, srcOff, P, dweightPart[worker], 0, CKK, true);
+                    Gemm.sgemm(false, true, OC, CKK, P, dout, outOff, P, src, srcOff, P, parts, worker * OC * CKK, CKK, true);
                 }
                 if (din != null) { // dcols[CKK, P] = weight[OC, CKK]^T * dout[OC, P], then scattered back
                     if (direct) {
@@ -108,38 +112,42 @@ public final class Conv2dKernels {
             }
         });
         if (dweight != null) {
-            for (float[] part : dweightPart) {
-                for (int i = 0; i < part.length; i++) {
-                    dweight[i] += part[i];
+            for (int w = 0; w < workers; w++) {
+                for (int i = 0, off = w * OC * CKK; i < OC * CKK; i++) {
+                    dweight[i] += parts[off + i];
                 }
             }
         }
         if (dbias != null) {
-            addPartialSums(dbias, dbiasPart);
+            addPartialSums(dbias, biasParts, workers);
         }
     }
 
     /**
-     * acc[oc] += the sum of dout[off + oc*P .. off + (oc+1)*P), in double: one image's bias gradient, summed per
+     * acc[accOff + oc] += the sum of dout[off + oc*P .. off + (oc+1)*P), in double: one image's bias gradient, summed per
      * worker so that a sum over thousands of terms keeps its precision and runs in parallel.
      */
-    static void sumRows(double[] acc, float[] dout, int off, int OC, int P) {
+    static void sumRows(double[] acc, int accOff, float[] dout, int off, int OC, int P) {
         for (int oc = 0; oc < OC; oc++) {
             int row = off + oc * P;
             double s = 0;
             for (int p = 0; p < P; p++) {
                 s += dout[row + p];
             }
-            acc[oc] += s;
+            acc[accOff + oc] += s;
         }
     }
 
-    /** dbias[oc] += the workers' partial sums, added in worker order (deterministic for a thread count). */
-    static void addPartialSums(float[] dbias, double[][] parts) {
-        for (int oc = 0; oc < dbias.length; oc++) {
+    /**
+     * dbias[oc] += the workers' partial sums (worker w's at parts[w*OC + oc]), added in worker order
+     * (deterministic for a thread count).
+     */
+    static void addPartialSums(float[] dbias, double[] parts, int workers) {
+        int OC = dbias.length;
+        for (int oc = 0; oc < OC; oc++) {
             double s = 0;
-            for (double[] part : parts) {
-                s += part[oc];
+            for (int w = 0; w < workers; w++) {
+                s += parts[w * OC + oc];
             }
             dbias[oc] += (float) s;
         }

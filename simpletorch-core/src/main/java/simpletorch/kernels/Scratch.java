@@ -11,9 +11,14 @@ final class Scratch {
     static final int PACK_B = 3;
     static final int TILE = 4;
     static final int BIAS = 5;
-    private static final int SLOTS = 6;
+    /** A layer's packed weights, packed by the calling thread and read by every worker. */
+    static final int WEIGHTS = 6;
+    /** Per-worker partial sums (weight gradients), owned by the calling thread, one section per worker. */
+    static final int PARTS = 7;
+    private static final int SLOTS = 8;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
+    private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);
 
     private Scratch() {
     }
@@ -24,5 +29,15 @@ final class Scratch {
             buffers[slot] = new float[size];
         }
         return buffers[slot];
+    }
+
+    /** A double buffer of at least {@code size} elements, set to zero over [0, size): for per-worker sums. */
+    static double[] zeroedDoubles(int size) {
+        double[][] buffers = DOUBLES.get();
+        if (buffers[0] == null || buffers[0].length < size) {
+            buffers[0] = new double[size];
+        }
+        java.util.Arrays.fill(buffers[0], 0, size, 0.0);
+        return buffers[0];
     }
 }

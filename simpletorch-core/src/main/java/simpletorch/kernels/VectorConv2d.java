@@ -24,7 +24,7 @@ final class VectorConv2d {
         int P = g.OH() * g.OW();
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
-        float[] ap = new float[VectorGemm.packedASize(OC, CKK)];
+        float[] ap = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(OC, CKK));
         VectorGemm.packA(ap, weight, 0, CKK, false, OC, CKK);
         Parallel.parallelFor(g.N(), (worker, from, to) -> {
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
@@ -43,52 +43,88 @@ final class VectorConv2d {
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
         int N = g.N();
-        float[] weightT = null;
+        int workers = Math.min(Parallel.threads(), N);
+        float[] wt = null;
         if (din != null) {
-            weightT = new float[VectorGemm.packedASize(CKK, OC)];
-            VectorGemm.packA(weightT, weight, 0, CKK, true, CKK, OC);
+            wt = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(CKK, OC));
+            VectorGemm.packA(wt, weight, 0, CKK, true, CKK, OC);
         }
-        float[] wt = weightT;
-        // Each worker sums its images' weight gradients privately ([CKK, OC], transposed); the partial sums are
+        float[] weightT = wt;
+        boolean transposed = weightGradTransposed(OC, CKK);
+        // Each worker sums its images' weight gradients privately (its own section of parts); the sections are
         // added in worker order, so the result depends on the thread count but not on scheduling.
-        float[][] dweightT = dweight == null ? null : new float[Math.min(Parallel.threads(), N)][CKK * OC];
-        double[][] dbiasPart = dbias == null ? null : new double[Math.min(Parallel.threads(), N)][OC];
+        float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, workers * OC * CKK);
+        if (parts != null) {
+            java.util.Arrays.fill(parts, 0, workers * OC * CKK, 0f);
+        }
+        double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(workers * OC);
         Parallel.parallelFor(N, (worker, from, to) -> {
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
             float[] dcols = Scratch.get(Scratch.DCOLS, CKK * P);
+            int partOff = worker * OC * CKK;
             for (int n = from; n < to; n++) {
                 int inOff = n * g.inImageSize();
                 int outOff = n * OC * P;
                 if (dbias != null) {
-                    Conv2dKernels.sumRows(dbiasPart[worker], dout, outOff, OC, P);
+                    Conv2dKernels.sumRows(biasParts, worker * OC, dout, outOff, OC, P);
                 }
                 if (dweight != null) {
                     Conv2dKernels.im2col(cols, in, inOff, g);
-                    float[] ap = Scratch.get(Scratch.PACK_A, VectorGemm.packedASize(CKK, P));
-                    float[] bp = Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(P, OC));
-                    VectorGemm.packA(ap, cols, 0, P, false, CKK, P);
-                    VectorGemm.packB(bp, dout, outOff, P, true, P, OC);
-                    VectorGemm.multiply(ap, bp, CKK, OC, P, dweightT[worker], 0, OC, true, null);
+                    if (transposed) { // dweight^T[CKK, OC] += cols[CKK, P] * dout^T[P, OC]
+                        float[] ap = Scratch.get(Scratch.PACK_A, VectorGemm.packedASize(CKK, P));
+                        float[] bp = Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(P, OC));
+                        VectorGemm.packA(ap, cols, 0, P, false, CKK, P);
+                        VectorGemm.packB(bp, dout, outOff, P, true, P, OC);
+                        VectorGemm.multiply(ap, bp, CKK, OC, P, parts, partOff, OC, true, null);
+                    } else { // dweight[OC, CKK] += dout[OC, P] * cols^T[P, CKK]
+                        float[] ap = Scratch.get(Scratch.PACK_A, VectorGemm.packedASize(OC, P));
+                        float[] bp = Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(P, CKK));
+                        VectorGemm.packA(ap, dout, outOff, P, false, OC, P);
+                        VectorGemm.packB(bp, cols, 0, P, true, P, CKK);
+                        VectorGemm.multiply(ap, bp, OC, CKK, P, parts, partOff, CKK, true, null);
+                    }
                 }
                 if (din != null) {
                     float[] bp = Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(OC, P));
                     VectorGemm.packB(bp, dout, outOff, P, false, OC, P);
-                    VectorGemm.multiply(wt, bp, CKK, P, OC, dcols, 0, P, false, null);
+                    VectorGemm.multiply(weightT, bp, CKK, P, OC, dcols, 0, P, false, null);
                     Conv2dKernels.col2imAdd(din, inOff, dcols, g);
                 }
             }
         });
         if (dbias != null) {
-            Conv2dKernels.addPartialSums(dbias, dbiasPart);
+            Conv2dKernels.addPartialSums(dbias, biasParts, workers);
         }
         if (dweight != null) {
-            for (float[] part : dweightT) {
-                for (int oc = 0; oc < OC; oc++) {
-                    for (int j = 0; j < CKK; j++) {
-                        dweight[oc * CKK + j] += part[j * OC + oc];
+            for (int w = 0; w < workers; w++) {
+                int off = w * OC * CKK;
+                if (transposed) {
+                    for (int oc = 0; oc < OC; oc++) {
+                        for (int j = 0; j < CKK; j++) {
+                            dweight[oc * CKK + j] += parts[off + j * OC + oc];
+                        }
+                    }
+                } else {
+                    for (int i = 0; i < OC * CKK; i++) {
+                        dweight[i] += parts[off + i];
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Whether the weight gradient is better computed transposed ([CKK, OC], rows of the patch) than as [OC, CKK]:
+     * the product whose zero-padded panels waste less work wins. The micro-kernel's tile is MR rows by NR columns,
+     * so a layer with few output channels (conv1: 16 of a 32-column panel) is better off with OC as the rows.
+     */
+    static boolean weightGradTransposed(int OC, int CKK) {
+        long transposedWork = (long) roundUp(CKK, VectorGemm.MR) * roundUp(OC, VectorGemm.NR);
+        long plainWork = (long) roundUp(OC, VectorGemm.MR) * roundUp(CKK, VectorGemm.NR);
+        return transposedWork <= plainWork;
+    }
+
+    private static int roundUp(int n, int m) {
+        return (n + m - 1) / m * m;
     }
 }

@@ -326,8 +326,25 @@ public final class Tensor {
             BufferPool.give(grad);
             grad = null;
         }
+        if (gradFn != null && gradFn.saved() != null) {
+            BufferPool.giveInts(gradFn.saved());
+        }
         data = null;
         gradFn = null;
+    }
+
+    /**
+     * Hands this leaf tensor's storage back for reuse (a data loader's batch, once the step is done); the tensor
+     * is unusable afterwards, as after {@link #releaseGraph()}. Does nothing if it was released already, or if it
+     * is a view of another tensor's storage.
+     */
+    public void recycle() {
+        if (gradFn != null) {
+            throw new IllegalStateException("recycle() is for leaf tensors; release a graph with releaseGraph()");
+        }
+        if (data != null) {
+            release();
+        }
     }
 
     /** Non-leaf tensors reachable from this one, every tensor after all the tensors it was computed from. */

@@ -105,6 +105,7 @@ public final class Trainer {
             lossSum += value;
             correct += countCorrect(outputs, batch.labels());
             loss.releaseGraph(); // the step's activations and gradients become the next step's buffers
+            batch.recycle(); // and so does the batch
             if (listener != null) {
                 listener.onBatch(batches, value);
             }
@@ -128,6 +129,7 @@ public final class Trainer {
                     correct += countCorrect(outputs, batch.labels());
                     total += batch.size();
                 }
+                batch.recycle();
             }
         }
         return new Evaluation(correct, total, total == 0 ? 0 : lossSum / total);

@@ -40,6 +40,8 @@ class Conv2dKernelsTest {
             {2, 3, 3, 3, 2, 3, 1, 2},   // padding 2 around a 3x3 input: corner windows see only padding
             {3, 16, 16, 16, 32, 3, 1, 1}, // SimpleNet's conv2: several full panels of the vector kernel
             {2, 5, 13, 11, 9, 3, 1, 1},   // patch size 45 and 143 pixels: edge panels on both sides
+            {2, 3, 12, 12, 16, 3, 1, 1},  // SimpleNet's conv1 (few output channels: weight gradient as [OC, CKK])
+            {3, 16, 8, 8, 40, 3, 2, 1},   // a ResNet down-sampling conv: stride 2, channels past one panel
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
