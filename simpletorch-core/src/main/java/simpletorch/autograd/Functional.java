@@ -72,7 +72,11 @@ public final class Functional {
         Profiler.forward(t, label);
         if (recording(x)) {
             out.setGradFn(new Node("relu", new Tensor[] {x}, timed(label,
-                    () -> ElementwiseKernels.reluBackward(x.gradBuffer(), out.grad(), out.data(), x.numel()))));
+                    () -> {
+                        boolean add = x.grad() != null; // the first gradient into x is written, not added
+                        float[] dx = add ? x.grad() : x.gradBufferToOverwrite();
+                        ElementwiseKernels.reluBackward(dx, out.grad(), out.data(), x.numel(), add);
+                    })));
         }
         return out;
     }
@@ -275,7 +279,11 @@ public final class Functional {
         Profiler.forward(t, label);
         if (recording(x)) {
             out.setGradFn(new Node("max_pool2d", new Tensor[] {x}, timed(label,
-                    () -> PoolKernels.maxPool2dBackward(x.gradBuffer(), out.grad(), argmax, g)), argmax));
+                    () -> {
+                        boolean add = x.grad() != null; // the first gradient into x is written, not added
+                        float[] dx = add ? x.grad() : x.gradBufferToOverwrite();
+                        PoolKernels.maxPool2dBackward(dx, out.grad(), argmax, g, add);
+                    }), argmax));
         } else {
             BufferPool.giveInts(argmax);
         }

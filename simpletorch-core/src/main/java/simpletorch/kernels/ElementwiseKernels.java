@@ -56,11 +56,27 @@ public final class ElementwiseKernels {
      * {@code out > 0}, and {@code (bits - 0x7f800001) >> 31} clears it for NaN.
      */
     public static void reluBackward(float[] din, float[] dout, float[] out, int n) {
+        reluBackward(din, dout, out, n, true);
+    }
+
+    /**
+     * As {@link #reluBackward(float[], float[], float[], int)}; with {@code accumulate} false din is overwritten
+     * instead of added into (a gradient no other op has written yet: it need not be zeroed first, nor read).
+     */
+    public static void reluBackward(float[] din, float[] dout, float[] out, int n, boolean accumulate) {
         forChunks(n, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int bits = Float.floatToRawIntBits(out[i]);
-                int positive = (-bits >> 31) & ((bits - 0x7f800001) >> 31);
-                din[i] += Float.intBitsToFloat(Float.floatToRawIntBits(dout[i]) & positive);
+            if (accumulate) {
+                for (int i = from; i < to; i++) {
+                    int bits = Float.floatToRawIntBits(out[i]);
+                    int positive = (-bits >> 31) & ((bits - 0x7f800001) >> 31);
+                    din[i] += Float.intBitsToFloat(Float.floatToRawIntBits(dout[i]) & positive);
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    int bits = Float.floatToRawIntBits(out[i]);
+                    int positive = (-bits >> 31) & ((bits - 0x7f800001) >> 31);
+                    din[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dout[i]) & positive);
+                }
             }
         });
     }

@@ -2,7 +2,8 @@ package simpletorch.kernels;
 
 /**
  * A fully connected layer, {@code out = in * weight^T + bias}, with PyTorch's weight layout [OUT, IN].
- * Rows of the batch are split across {@link Parallel} workers.
+ * Rows of the batch are split across {@link Parallel} workers. A layer with few outputs (a classifier head)
+ * takes {@link VectorLinear}'s dot products instead of the GEMM when the Vector API is on.
  */
 public final class LinearKernels {
     private LinearKernels() {
@@ -15,6 +16,10 @@ public final class LinearKernels {
      * @param bias   [OUT], or null
      */
     public static void forward(float[] out, float[] in, float[] weight, float[] bias, int B, int IN, int OUT) {
+        if (Gemm.vectorEnabled() && OUT <= VectorLinear.MAX_OUT) {
+            VectorLinear.forward(out, in, weight, bias, B, IN, OUT);
+            return;
+        }
         Parallel.parallelFor(B, (worker, from, to) -> {
             // out[b, OUT] = in[b, IN] * weight[OUT, IN]^T
             Gemm.sgemm(false, true, to - from, OUT, IN, in, from * IN, IN, weight, 0, IN, out, from * OUT, OUT, false);
@@ -40,11 +45,16 @@ public final class LinearKernels {
      */
     public static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in, float[] weight,
                                 int B, int IN, int OUT) {
-        if (din != null) {
+        boolean narrow = Gemm.vectorEnabled() && OUT <= VectorLinear.MAX_OUT;
+        if (din != null && narrow) {
+            VectorLinear.backwardInput(din, dout, weight, B, IN, OUT);
+        } else if (din != null) {
             Parallel.parallelFor(B, (worker, from, to) -> // din[b, IN] += dout[b, OUT] * weight[OUT, IN]
                     Gemm.sgemm(false, false, to - from, IN, OUT, dout, from * OUT, OUT, weight, 0, IN, din, from * IN, IN, true));
         }
-        if (dweight != null) {
+        if (dweight != null && narrow) {
+            VectorLinear.backwardWeight(dweight, dout, in, B, IN, OUT);
+        } else if (dweight != null) {
             // Split over output rows: each worker owns its rows of dweight, so no reduction is needed.
             Parallel.parallelFor(OUT, (worker, from, to) -> // dweight[o, IN] += dout[B, o]^T * in[B, IN]
                     Gemm.sgemm(true, false, to - from, IN, B, dout, from, OUT, in, 0, IN, dweight, from * IN, IN, true));

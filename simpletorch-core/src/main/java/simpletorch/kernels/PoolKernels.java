@@ -88,11 +88,22 @@ public final class PoolKernels {
      * @param argmax [N, C, OH, OW], from the forward pass
      */
     public static void maxPool2dBackward(float[] din, float[] dout, int[] argmax, PoolGeometry g) {
+        maxPool2dBackward(din, dout, argmax, g, true);
+    }
+
+    /**
+     * As {@link #maxPool2dBackward(float[], float[], int[], PoolGeometry)}; with {@code accumulate} false din is
+     * overwritten (each plane zeroed just before its scatter, while it is in cache) instead of added into.
+     */
+    public static void maxPool2dBackward(float[] din, float[] dout, int[] argmax, PoolGeometry g, boolean accumulate) {
         int HW = g.H() * g.W();
         int OHW = g.OH() * g.OW();
         Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> {
             for (int plane = from; plane < to; plane++) {
                 int inOff = plane * HW;
+                if (!accumulate) {
+                    java.util.Arrays.fill(din, inOff, inOff + HW, 0f);
+                }
                 for (int o = plane * OHW, end = o + OHW; o < end; o++) {
                     din[inOff + argmax[o]] += dout[o];
                 }

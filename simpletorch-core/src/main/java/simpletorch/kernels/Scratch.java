@@ -15,7 +15,9 @@ final class Scratch {
     static final int WEIGHTS = 6;
     /** Per-worker partial sums (weight gradients), owned by the calling thread, one section per worker. */
     static final int PARTS = 7;
-    private static final int SLOTS = 8;
+    /** A few vectors' lanes, spilled to be added in a fixed order. */
+    static final int LANES = 8;
+    private static final int SLOTS = 9;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);

@@ -232,6 +232,18 @@ public final class Tensor {
         return grad;
     }
 
+    /**
+     * The gradient buffer for a backward step that writes every element rather than adding: only when no
+     * gradient has flowed in yet ({@link #grad()} is null). Its contents are arbitrary (recycled, not zeroed).
+     */
+    public float[] gradBufferToOverwrite() {
+        if (grad != null) {
+            throw new IllegalStateException("this tensor already has a gradient; add into gradBuffer() instead");
+        }
+        grad = BufferPool.take(numel());
+        return grad;
+    }
+
     /** Sets every gradient element to zero, keeping the buffer for reuse. */
     public void zeroGrad() {
         if (grad != null) {

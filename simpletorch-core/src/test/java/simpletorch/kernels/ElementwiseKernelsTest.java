@@ -41,5 +41,13 @@ class ElementwiseKernelsTest {
         for (int i = 0; i < n; i++) {
             assertThat(din[i]).isEqualTo(in[i] > 0 ? dout[i] : 0f);
         }
+        float[] added = din.clone();
+        ElementwiseKernels.reluBackward(added, dout, out, n, true);
+        float[] overwritten = dout.clone(); // garbage: every element must be written
+        ElementwiseKernels.reluBackward(overwritten, dout, out, n, false);
+        for (int i = 0; i < n; i++) {
+            assertThat(added[i]).isEqualTo(2 * din[i]);
+            assertThat(overwritten[i]).isEqualTo(din[i]);
+        }
     }
 }

@@ -22,21 +22,31 @@ class LinearKernelsTest {
     static final double RTOL = 1e-4;
 
     /** B, IN, OUT. */
-    static final int[][] SHAPES = {{1, 7, 5}, {5, 13, 3}, {7, 33, 10}, {3, 1, 1}, {4, 130, 9}, {2, 5, 11}};
+    static final int[][] SHAPES = {{1, 7, 5}, {5, 13, 3}, {7, 33, 10}, {3, 1, 1}, {4, 130, 9}, {2, 5, 11},
+            {5, 2048, 10}, // SimpleNet's classifier: whole vectors, outputs 4 + 4 + 2
+            {3, 77, 17},   // more outputs than the narrow path takes: the GEMM
+            {9, 100, 16}}; // the widest narrow layer, a vector tail of 100 mod 16 (or 8) floats
 
+    /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
     static Stream<Arguments> shapesAndThreads() {
         List<Arguments> out = new ArrayList<>();
-        for (int threads = 1; threads <= 3; threads++) {
-            for (int[] s : SHAPES) {
-                out.add(Arguments.of(threads, s));
+        for (boolean vector : Gemm.VECTOR_AVAILABLE ? new boolean[] {false, true} : new boolean[] {false}) {
+            for (int threads = 1; threads <= 3; threads++) {
+                for (int[] s : SHAPES) {
+                    out.add(Arguments.of(threads, vector, s));
+                }
             }
         }
         return out.stream();
     }
 
-    @ParameterizedTest(name = "threads={0} B,IN,OUT={1}")
+    @ParameterizedTest(name = "threads={0} vector={1} B,IN,OUT={2}")
     @MethodSource("shapesAndThreads")
-    void forwardAndBackwardMatchNaive(int threads, int[] shape) {
+    void forwardAndBackwardMatchNaive(int threads, boolean vector, int[] shape) {
+        Conv2dKernelsTest.run(1, vector, () -> check(threads, shape));
+    }
+
+    private static void check(int threads, int[] shape) {
         int B = shape[0], IN = shape[1], OUT = shape[2];
         Generator g = new Generator(800 + Arrays.hashCode(shape));
         float[] in = TestData.uniform(g, B * IN);

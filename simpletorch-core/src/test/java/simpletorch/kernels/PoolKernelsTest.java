@@ -74,6 +74,13 @@ class PoolKernelsTest {
         float[] fdin = din0.clone();
         Threads.with(threads, () -> PoolKernels.maxPool2dBackward(fdin, dout, argmax, geo));
         assertClose("max_pool2d din " + geo, fdin, din, 1e-6, 1e-5);
+
+        // Overwriting: the result is the gradient alone, whatever the buffer held.
+        double[] fresh = new double[in.length];
+        PoolKernels.maxPool2dBackwardNaive(fresh, TestData.toDouble(dout), wantArgmax, geo);
+        float[] garbage = TestData.uniform(g, in.length);
+        Threads.with(threads, () -> PoolKernels.maxPool2dBackward(garbage, dout, argmax, geo, false));
+        assertClose("max_pool2d din overwritten " + geo, garbage, fresh, 1e-6, 1e-5); // overlapping windows add
     }
 
     /** Values from {0, 1, 2} make ties common: both kernels must pick the first maximum in row-major window order. */
