@@ -230,12 +230,12 @@ public final class Conv2dKernels {
     }
 
     /** The first output index o in [0, limit] with o*stride >= offset, i.e. whose input index is not negative. */
-    static int firstInside(int offset, int stride, int limit) {
+    private static int firstInside(int offset, int stride, int limit) {
         return Math.min(limit, Math.max(0, -Math.floorDiv(-offset, stride)));
     }
 
     /** One past the last output index o with o*stride <= offset, i.e. whose input index is below the size; in [0, limit]. */
-    static int lastInside(int offset, int stride, int limit) {
+    private static int lastInside(int offset, int stride, int limit) {
         return offset < 0 ? 0 : Math.min(limit, offset / stride + 1);
     }
 

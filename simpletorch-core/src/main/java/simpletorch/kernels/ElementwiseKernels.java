@@ -64,6 +64,10 @@ public final class ElementwiseKernels {
      * instead of added into (a gradient no other op has written yet: it need not be zeroed first, nor read).
      */
     public static void reluBackward(float[] din, float[] dout, float[] out, int n, boolean accumulate) {
+        if (Gemm.vectorEnabled()) {
+            forChunks(n, (from, to) -> VectorElementwise.reluBackward(din, dout, out, from, to, accumulate));
+            return;
+        }
         forChunks(n, (from, to) -> {
             if (accumulate) {
                 for (int i = from; i < to; i++) {

@@ -27,9 +27,11 @@ final class VectorConv2d {
         float[] ap = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(OC, CKK));
         VectorGemm.packA(ap, weight, 0, CKK, false, OC, CKK);
         Parallel.parallelFor(g.N(), (worker, from, to) -> {
+            float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
             float[] bp = Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(CKK, P));
             for (int n = from; n < to; n++) {
-                im2colPacked(bp, in, n * g.inImageSize(), g);
+                Conv2dKernels.im2col(cols, in, n * g.inImageSize(), g);
+                VectorGemm.packB(bp, cols, 0, P, false, CKK, P);
                 VectorGemm.multiply(ap, bp, OC, P, CKK, out, n * OC * P, P, false, bias);
             }
         });
@@ -105,62 +107,6 @@ final class VectorConv2d {
                 } else {
                     for (int i = 0; i < OC * CKK; i++) {
                         dweight[i] += parts[off + i];
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * im2col straight into the GEMM's packed B layout, as {@code im2col} followed by {@code VectorGemm.packB}
-     * (untransposed) would leave it, without the intermediate column matrix: bp[panel][k][j] = cols[k][panel*NR + j],
-     * zero past the last pixel. Each output row of each patch offset is copied in pieces that do not cross a panel.
-     */
-    static void im2colPacked(float[] bp, float[] in, int inOff, ConvGeometry g) {
-        int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
-        int SH = g.strideH(), SW = g.strideW(), PH = g.padH(), PW = g.padW();
-        int P = OH * OW;
-        int K = g.C() * g.KH() * g.KW();
-        int NR = VectorGemm.NR;
-        int lastPanel = (P - 1) / NR;
-        int used = P - lastPanel * NR; // columns of the last panel that hold pixels
-        if (used < NR) {
-            for (int k = 0, base = lastPanel * NR * K; k < K; k++) {
-                java.util.Arrays.fill(bp, base + k * NR + used, base + k * NR + NR, 0f);
-            }
-        }
-        int k = 0;
-        for (int c = 0; c < g.C(); c++) {
-            for (int kh = 0; kh < g.KH(); kh++) {
-                for (int kw = 0; kw < g.KW(); kw++, k++) {
-                    int owLo = Conv2dKernels.firstInside(PW - kw, SW, OW);
-                    int owHi = Math.max(owLo, Conv2dKernels.lastInside(W - 1 + PW - kw, SW, OW));
-                    for (int oh = 0; oh < OH; oh++) {
-                        int ih = oh * SH - PH + kh;
-                        boolean inside = ih >= 0 && ih < H;
-                        int row = inOff + (c * H + ih) * W - PW + kw; // input index of output column 0, if inside
-                        for (int ow = 0; ow < OW; ) {
-                            int col = oh * OW + ow;
-                            int panel = col / NR;
-                            int j = col - panel * NR;
-                            int end = Math.min(OW, ow + NR - j); // this piece: output columns [ow, end)
-                            int dst = (panel * K + k) * NR + j - ow; // bp index of output column ow' is dst + ow'
-                            if (!inside) {
-                                java.util.Arrays.fill(bp, dst + ow, dst + end, 0f);
-                            } else {
-                                int a = Math.min(Math.max(owLo, ow), end), b = Math.min(Math.max(owHi, a), end);
-                                java.util.Arrays.fill(bp, dst + ow, dst + a, 0f);
-                                if (SW == 1) {
-                                    System.arraycopy(in, row + a, bp, dst + a, b - a);
-                                } else {
-                                    for (int o = a; o < b; o++) {
-                                        bp[dst + o] = in[row + o * SW];
-                                    }
-                                }
-                                java.util.Arrays.fill(bp, dst + b, dst + end, 0f);
-                            }
-                            ow = end;
-                        }
                     }
                 }
             }

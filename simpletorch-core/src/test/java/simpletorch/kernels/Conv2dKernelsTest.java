@@ -128,28 +128,6 @@ class Conv2dKernelsTest {
         }
     }
 
-    @ParameterizedTest(name = "shape={0}")
-    @MethodSource("shapes")
-    void im2colIntoPackedPanelsEqualsIm2colThenPacking(int[] shape) {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.VECTOR_AVAILABLE, "the packed layout is the Vector API GEMM's");
-        ConvGeometry g = geometry(shape);
-        int P = g.OH() * g.OW(), K = g.C() * g.KH() * g.KW();
-        Generator gen = new Generator(300 + java.util.Arrays.hashCode(shape));
-        float[] in = TestData.uniform(gen, g.N() * g.inImageSize());
-        int image = g.N() - 1; // the last image: offsets matter
-        float[] cols = new float[K * P];
-        Conv2dKernels.im2col(cols, in, image * g.inImageSize(), g);
-        float[] want = new float[VectorGemm.packedBSize(K, P)];
-        VectorGemm.packB(want, cols, 0, P, false, K, P);
-        float[] got = TestData.uniform(gen, want.length); // garbage: every element must be written
-        VectorConv2d.im2colPacked(got, in, image * g.inImageSize(), g);
-        assertThat(got).containsExactly(want);
-    }
-
-    static Stream<int[]> shapes() {
-        return Stream.of(SHAPES);
-    }
-
     @Test
     void backwardCalledTwiceDoublesTheGradients() {
         ConvGeometry geo = geometry(new int[] {3, 5, 7, 7, 3, 3, 2, 1});

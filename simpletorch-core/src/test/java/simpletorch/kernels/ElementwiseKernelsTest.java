@@ -2,14 +2,26 @@ package simpletorch.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+/** ReLU on the scalar path and (where the JVM has it) the Vector API path: whole vectors, tails, parallel chunks. */
 class ElementwiseKernelsTest {
 
-    @Test
-    void reluBackwardPassesTheGradientExactlyWhereTheOutputIsPositive() {
-        float[] in = {-2f, -0f, 0f, Float.MIN_VALUE, 1e-30f, 3f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {false, true})
+    void reluBackwardPassesTheGradientExactlyWhereTheOutputIsPositive(boolean vector) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(!vector || Gemm.VECTOR_AVAILABLE, "no Vector API here");
+        Conv2dKernelsTest.run(1, vector, () -> checkSpecialValues());
+    }
+
+    private static void checkSpecialValues() {
+        float[] special = {-2f, -0f, 0f, Float.MIN_VALUE, 1e-30f, 3f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
                 Float.NaN, -Float.MIN_VALUE, Float.MAX_VALUE};
+        float[] in = new float[special.length * 7]; // 77: whole vectors and a tail
+        for (int i = 0; i < in.length; i++) {
+            in[i] = special[i % special.length];
+        }
         float[] out = new float[in.length];
         ElementwiseKernels.reluForward(out, in, in.length);
         float[] dout = new float[in.length];
@@ -27,10 +39,18 @@ class ElementwiseKernelsTest {
         assertThat(Float.floatToRawIntBits(out[1])).isZero();
     }
 
-    @Test
-    void reluBackwardMatchesTheObviousLoopOnRandomData() {
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {false, true})
+    void reluBackwardMatchesTheObviousLoopOnRandomData(boolean vector) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(!vector || Gemm.VECTOR_AVAILABLE, "no Vector API here");
+        Conv2dKernelsTest.run(2, vector, () -> {
+            checkRandom(1000);
+            checkRandom(70_001); // above the parallel threshold, odd: chunks end mid-vector
+        });
+    }
+
+    private static void checkRandom(int n) {
         java.util.Random r = new java.util.Random(3);
-        int n = 1000;
         float[] in = new float[n], out = new float[n], dout = new float[n], din = new float[n];
         for (int i = 0; i < n; i++) {
             in[i] = (float) r.nextGaussian();

@@ -1,0 +1,45 @@
+package simpletorch.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API twins of {@link ElementwiseKernels}' loops that the JIT does not vectorise by itself: ReLU's
+ * backward pass selects by a comparison (the scalar loop's bit tricks on float-to-int moves stay scalar:
+ * measured 6x slower than the forward pass). Only called when {@link Gemm#vectorEnabled()}.
+ */
+final class VectorElementwise {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private VectorElementwise() {
+    }
+
+    /**
+     * din[from, to) (+)= dout where out &gt; 0. A NaN output compares false and passes nothing, like the scalar
+     * kernel.
+     */
+    static void reluBackward(float[] din, float[] dout, float[] out, int from, int to, boolean accumulate) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = from;
+        int bound = from + S.loopBound(to - from);
+        if (accumulate) {
+            for (; i < bound; i += L) {
+                VectorMask<Float> positive = FloatVector.fromArray(S, out, i).compare(VectorOperators.GT, 0f);
+                FloatVector g = zero.blend(FloatVector.fromArray(S, dout, i), positive);
+                FloatVector.fromArray(S, din, i).add(g).intoArray(din, i);
+            }
+        } else {
+            for (; i < bound; i += L) {
+                VectorMask<Float> positive = FloatVector.fromArray(S, out, i).compare(VectorOperators.GT, 0f);
+                zero.blend(FloatVector.fromArray(S, dout, i), positive).intoArray(din, i);
+            }
+        }
+        for (; i < to; i++) {
+            float g = out[i] > 0f ? dout[i] : 0f;
+            din[i] = accumulate ? din[i] + g : g;
+        }
+    }
+}
