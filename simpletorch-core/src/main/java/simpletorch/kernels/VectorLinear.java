@@ -26,8 +26,24 @@ final class VectorLinear {
     private VectorLinear() {
     }
 
+    /**
+     * Below this many multiply-adds a pass runs on the caller alone. Measured in training (bench, 2 threads):
+     * SimpleNet's head (655 K multiply-adds, ~20 us of work) took 3x longer split across two workers than on
+     * one, its operands being spread over both cores' caches; a kernel benchmark alone showed no such loss.
+     */
+    static final long PARALLEL_MIN_MACS = 4L << 20;
+
+    /** parallelFor, or the whole range on the caller when the pass is too small to split. */
+    private static void split(int n, long macs, Parallel.RangeBody body) {
+        if (macs < PARALLEL_MIN_MACS) {
+            body.run(0, 0, n);
+        } else {
+            Parallel.parallelFor(n, body);
+        }
+    }
+
     static void forward(float[] out, float[] in, float[] weight, float[] bias, int B, int IN, int OUT) {
-        Parallel.parallelFor(B, (worker, from, to) -> {
+        split(B, (long) B * IN * OUT, (worker, from, to) -> {
             for (int b = from; b < to; b++) {
                 int x = b * IN;
                 int o = 0;
@@ -47,7 +63,7 @@ final class VectorLinear {
     }
 
     static void backwardInput(float[] din, float[] dout, float[] weight, int B, int IN, int OUT) {
-        Parallel.parallelFor(B, (worker, from, to) -> {
+        split(B, (long) B * IN * OUT, (worker, from, to) -> {
             for (int b = from; b < to; b++) {
                 for (int o = 0; o < OUT; o++) {
                     axpy(din, b * IN, dout[b * OUT + o], weight, o * IN, IN);
@@ -59,7 +75,7 @@ final class VectorLinear {
     /** Split over the input dimension in whole vectors: each worker owns its columns of every row of dweight. */
     static void backwardWeight(float[] dweight, float[] dout, float[] in, int B, int IN, int OUT) {
         int vectors = (IN + L - 1) / L;
-        Parallel.parallelFor(vectors, (worker, from, to) -> {
+        split(vectors, (long) B * IN * OUT, (worker, from, to) -> {
             int i0 = from * L, i1 = Math.min(IN, to * L);
             for (int o = 0; o < OUT; o++) {
                 for (int b = 0; b < B; b++) {
