@@ -62,7 +62,8 @@ class ShowDatasetCommandTest {
         assertThat(out.resolve("class_distribution.png")).isRegularFile();
 
         Run train = TrainCommandTest.run("train", "--dataset", "folder:" + pets, "--image-size", "16", "--channels", "1",
-                "--random-crop", "2", "--hflip", "--batch-size", "4", "--log-every", "1");
+                "--random-crop", "2", "--hflip", "--batch-size", "4", "--log-every", "1",
+                "--out", tmp.resolve("pets-run").toString()); // not the default runs/ in the working directory
         assertThat(train.exitCode()).as(train.err()).isZero();
         assertThat(train.out()).contains("image size: [1, 16, 16], number of classes: 2", "Batch [2], Loss:");
     }
