@@ -128,8 +128,12 @@ public final class Functional {
         Profiler.forward(t, label);
         if (recording(x)) {
             out.setGradFn(new Node("reshape", new Tensor[] {x}, timed(label, () -> {
-                float[] dx = x.gradBuffer();
                 float[] g = out.grad();
+                if (x.grad() == null) { // the first gradient into x: a copy, not a zero fill and an add
+                    System.arraycopy(g, 0, x.gradBufferToOverwrite(), 0, g.length);
+                    return;
+                }
+                float[] dx = x.grad();
                 for (int i = 0; i < dx.length; i++) {
                     dx[i] += g[i];
                 }
@@ -207,8 +211,13 @@ public final class Functional {
         LinearKernels.forward(out.data(), x.data(), weight.data(), data(bias), B, IN, OUT);
         Profiler.forward(t, label);
         if (recording(x, weight, bias)) {
-            out.setGradFn(new Node("linear", inputs(x, weight, bias), timed(label, () -> LinearKernels.backward(
-                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), B, IN, OUT))));
+            out.setGradFn(new Node("linear", inputs(x, weight, bias), timed(label, () -> {
+                // The first gradient into x is written, not added (no zero fill first).
+                boolean addX = x.grad() != null;
+                float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
+                LinearKernels.backward(dx, addX, gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(),
+                        B, IN, OUT);
+            })));
         }
         return out;
     }

@@ -45,12 +45,22 @@ public final class LinearKernels {
      */
     public static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in, float[] weight,
                                 int B, int IN, int OUT) {
+        backward(din, true, dweight, dbias, dout, in, weight, B, IN, OUT);
+    }
+
+    /**
+     * As {@link #backward(float[], float[], float[], float[], float[], float[], int, int, int)}; with
+     * {@code accumulateDin} false din is overwritten instead of added into (a gradient nothing has written yet).
+     */
+    public static void backward(float[] din, boolean accumulateDin, float[] dweight, float[] dbias, float[] dout,
+                                float[] in, float[] weight, int B, int IN, int OUT) {
         boolean narrow = Gemm.vectorEnabled() && OUT <= VectorLinear.MAX_OUT;
         if (din != null && narrow) {
-            VectorLinear.backwardInput(din, dout, weight, B, IN, OUT);
+            VectorLinear.backwardInput(din, accumulateDin, dout, weight, B, IN, OUT);
         } else if (din != null) {
-            Parallel.parallelFor(B, (worker, from, to) -> // din[b, IN] += dout[b, OUT] * weight[OUT, IN]
-                    Gemm.sgemm(false, false, to - from, IN, OUT, dout, from * OUT, OUT, weight, 0, IN, din, from * IN, IN, true));
+            Parallel.parallelFor(B, (worker, from, to) -> // din[b, IN] (+)= dout[b, OUT] * weight[OUT, IN]
+                    Gemm.sgemm(false, false, to - from, IN, OUT, dout, from * OUT, OUT, weight, 0, IN, din, from * IN, IN,
+                            accumulateDin));
         }
         if (dweight != null && narrow) {
             VectorLinear.backwardWeight(dweight, dout, in, B, IN, OUT);

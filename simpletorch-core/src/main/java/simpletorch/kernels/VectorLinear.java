@@ -62,9 +62,13 @@ final class VectorLinear {
         });
     }
 
-    static void backwardInput(float[] din, float[] dout, float[] weight, int B, int IN, int OUT) {
+    /** din (+)= dout * weight; without accumulation the first output's term overwrites din's row. */
+    static void backwardInput(float[] din, boolean accumulate, float[] dout, float[] weight, int B, int IN, int OUT) {
         split(B, (long) B * IN * OUT, (worker, from, to) -> {
             for (int b = from; b < to; b++) {
+                if (!accumulate) {
+                    java.util.Arrays.fill(din, b * IN, (b + 1) * IN, 0f); // one row, hot in cache for the axpys
+                }
                 for (int o = 0; o < OUT; o++) {
                     axpy(din, b * IN, dout[b * OUT + o], weight, o * IN, IN);
                 }

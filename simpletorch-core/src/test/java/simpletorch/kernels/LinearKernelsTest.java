@@ -81,6 +81,14 @@ class LinearKernelsTest {
                 assertClose("linear dbias mask=" + mask, fdbias, dbias, ATOL, RTOL);
             }
         }
+
+        // din overwritten rather than added into: the gradient alone, whatever the buffer held.
+        double[] dinAlone = new double[B * IN];
+        LinearKernels.backwardNaive(dinAlone, null, null, TestData.toDouble(dout), TestData.toDouble(in),
+                TestData.toDouble(weight), B, IN, OUT);
+        float[] garbage = TestData.uniform(g, B * IN);
+        Threads.with(threads, () -> LinearKernels.backward(garbage, false, null, null, dout, in, weight, B, IN, OUT));
+        assertClose("linear din overwritten", garbage, dinAlone, ATOL, RTOL);
     }
 
     @Test
