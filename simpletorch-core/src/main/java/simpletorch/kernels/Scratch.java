@@ -17,7 +17,10 @@ final class Scratch {
     static final int PARTS = 7;
     /** A few vectors' lanes, spilled to be added in a fixed order. */
     static final int LANES = 8;
-    private static final int SLOTS = 9;
+    /** A zero-bordered copy of one input image, and of one output gradient, for direct convolution kernels. */
+    static final int PADDED_IN = 9;
+    static final int PADDED_OUT = 10;
+    private static final int SLOTS = 11;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);

@@ -51,24 +51,28 @@ final class VectorConv2d {
         }
         float[] weightT = wt;
         boolean transposed = weightGradTransposed(OC, CKK);
+        boolean direct = DIRECT_WEIGHT_GRAD && VectorConvWeightGrad3x3.applies(g);
         // Each worker sums its images' weight gradients privately (its own section of parts); the sections are
         // added in worker order, so the result depends on the thread count but not on scheduling.
-        float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, workers * OC * CKK);
+        int partSize = direct ? VectorConvWeightGrad3x3.partSize(g) : OC * CKK;
+        float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, workers * partSize);
         if (parts != null) {
-            java.util.Arrays.fill(parts, 0, workers * OC * CKK, 0f);
+            java.util.Arrays.fill(parts, 0, workers * partSize, 0f);
         }
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(workers * OC);
         Parallel.parallelFor(N, (worker, from, to) -> {
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
             float[] dcols = Scratch.get(Scratch.DCOLS, CKK * P);
-            int partOff = worker * OC * CKK;
+            int partOff = worker * partSize;
             for (int n = from; n < to; n++) {
                 int inOff = n * g.inImageSize();
                 int outOff = n * OC * P;
                 if (dbias != null) {
                     Conv2dKernels.sumRows(biasParts, worker * OC, dout, outOff, OC, P);
                 }
-                if (dweight != null) {
+                if (dweight != null && direct) {
+                    VectorConvWeightGrad3x3.accumulateImage(parts, partOff, dout, outOff, in, inOff, g);
+                } else if (dweight != null) {
                     Conv2dKernels.im2col(cols, in, inOff, g);
                     if (transposed) { // dweight^T[CKK, OC] += cols[CKK, P] * dout^T[P, OC]
                         float[] ap = Scratch.get(Scratch.PACK_A, VectorGemm.packedASize(CKK, P));
@@ -95,7 +99,9 @@ final class VectorConv2d {
         if (dbias != null) {
             Conv2dKernels.addPartialSums(dbias, biasParts, workers);
         }
-        if (dweight != null) {
+        if (dweight != null && direct) {
+            VectorConvWeightGrad3x3.reduce(dweight, parts, workers, g);
+        } else if (dweight != null) {
             for (int w = 0; w < workers; w++) {
                 int off = w * OC * CKK;
                 if (transposed) {
@@ -112,6 +118,9 @@ final class VectorConv2d {
             }
         }
     }
+
+    /** -Dsimpletorch.directWeightGrad=false measures the GEMM path for 3x3 stride-1 layers too. */
+    static final boolean DIRECT_WEIGHT_GRAD = !"false".equals(System.getProperty("simpletorch.directWeightGrad"));
 
     /**
      * Whether the weight gradient is better computed transposed ([CKK, OC], rows of the patch) than as [OC, CKK]:
