@@ -68,7 +68,7 @@ final class VectorConv2d {
                 int inOff = n * g.inImageSize();
                 int outOff = n * OC * P;
                 if (dbias != null) {
-                    Conv2dKernels.sumRows(biasParts, worker * OC, dout, outOff, OC, P);
+                    VectorElementwise.sumRows(biasParts, worker * OC, dout, outOff, OC, P);
                 }
                 if (dweight != null && direct) {
                     VectorConvWeightGrad3x3.accumulateImage(parts, partOff, dout, outOff, in, inOff, g);

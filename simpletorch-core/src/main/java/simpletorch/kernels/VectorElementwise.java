@@ -42,4 +42,29 @@ final class VectorElementwise {
             din[i] = accumulate ? din[i] + g : g;
         }
     }
+
+    /**
+     * acc[accOff + oc] += the sum of row oc of dout[off, +OC*P): {@link Conv2dKernels#sumRows} with vector
+     * partial sums in float (P/L terms per lane), then the lanes and the tail added in double, in a fixed order.
+     */
+    static void sumRows(double[] acc, int accOff, float[] dout, int off, int OC, int P) {
+        float[] lanes = Scratch.get(Scratch.LANES, 4 * L);
+        int bound = S.loopBound(P);
+        for (int oc = 0; oc < OC; oc++) {
+            int row = off + oc * P;
+            FloatVector v = FloatVector.zero(S);
+            for (int p = 0; p < bound; p += L) {
+                v = v.add(FloatVector.fromArray(S, dout, row + p));
+            }
+            v.intoArray(lanes, 0);
+            double s = 0;
+            for (int i = 0; i < L; i++) {
+                s += lanes[i];
+            }
+            for (int p = bound; p < P; p++) {
+                s += dout[row + p];
+            }
+            acc[accOff + oc] += s;
+        }
+    }
 }
