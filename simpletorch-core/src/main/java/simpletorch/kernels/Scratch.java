@@ -20,7 +20,9 @@ final class Scratch {
     /** A zero-bordered copy of one input image, and of one output gradient, for direct convolution kernels. */
     static final int PADDED_IN = 9;
     static final int PADDED_OUT = 10;
-    private static final int SLOTS = 11;
+    /** A zero-bordered image gradient that col2im adds into. */
+    static final int PADDED_DIN = 11;
+    private static final int SLOTS = 12;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);

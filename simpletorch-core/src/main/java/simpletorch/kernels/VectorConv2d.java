@@ -92,7 +92,11 @@ final class VectorConv2d {
                     float[] bp = Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(OC, P));
                     VectorGemm.packB(bp, dout, outOff, P, false, OC, P);
                     VectorGemm.multiply(weightT, bp, CKK, P, OC, dcols, 0, P, false, null);
-                    Conv2dKernels.col2imAdd(din, inOff, dcols, g);
+                    if (VectorCol2im.applies(g)) {
+                        VectorCol2im.add(din, inOff, dcols, g);
+                    } else {
+                        Conv2dKernels.col2imAdd(din, inOff, dcols, g);
+                    }
                 }
             }
         });
