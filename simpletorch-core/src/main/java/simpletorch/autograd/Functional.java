@@ -299,6 +299,41 @@ public final class Functional {
         return out;
     }
 
+    /**
+     * {@code max_pool2d(relu(x))} in one op, computed as {@code relu(max_pool2d(x))}: max-pooling commutes with
+     * ReLU (both are monotone), so the values are the same bit for bit, and so are the gradients (a window whose
+     * maximum is not positive passes no gradient either way). ReLU then runs on the pooled quarter of the data and
+     * its backward pass is folded into the pool's: no full-size ReLU output or gradient is written or read.
+     *
+     * @param x [N, C, H, W]
+     */
+    public static Tensor reluMaxPool2d(Tensor x, int KH, int KW, int strideH, int strideW, int padH, int padW) {
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException("max_pool2d expected input of shape [N, C, H, W], got "
+                    + Arrays.toString(x.shape()));
+        }
+        PoolGeometry g = new PoolGeometry(x.size(0), x.size(1), x.size(2), x.size(3), KH, KW, strideH, strideW, padH, padW);
+        Tensor out = Tensor.empty(g.N(), g.C(), g.OH(), g.OW());
+        int[] argmax = BufferPool.takeInts(out.numel()); // given back with the graph, or just below
+        Supplier<String> label = () -> "relu+max_pool2d k" + KH + "x" + KW + " s" + strideH + " @" + g.H() + "x" + g.W()
+                + " x" + g.C();
+        long t = Profiler.start();
+        PoolKernels.maxPool2dForward(out.data(), argmax, x.data(), g);
+        ElementwiseKernels.reluForward(out.data(), out.data(), out.numel());
+        Profiler.forward(t, label);
+        if (recording(x)) {
+            out.setGradFn(new Node("relu_max_pool2d", new Tensor[] {x}, timed(label,
+                    () -> {
+                        boolean add = x.grad() != null; // the first gradient into x is written, not added
+                        float[] dx = add ? x.grad() : x.gradBufferToOverwrite();
+                        PoolKernels.maxPool2dReluBackward(dx, out.grad(), out.data(), argmax, g, add);
+                    }), argmax));
+        } else {
+            BufferPool.giveInts(argmax);
+        }
+        return out;
+    }
+
     // ---- losses ---------------------------------------------------------------------------------------------
 
     /** Log-softmax over the last dimension of [B, C] logits. */

@@ -111,6 +111,30 @@ public final class PoolKernels {
         });
     }
 
+    /**
+     * The backward pass of {@code relu} followed by max pooling, computed as pooling then ReLU (they commute):
+     * each output gradient goes to its window's winner when the pooled value was positive, and nowhere otherwise
+     * (ReLU's gradient at 0, and at NaN, is 0). With {@code accumulate} false din is overwritten.
+     *
+     * @param out    [N, C, OH, OW], the forward output (after ReLU)
+     */
+    public static void maxPool2dReluBackward(float[] din, float[] dout, float[] out, int[] argmax, PoolGeometry g,
+                                             boolean accumulate) {
+        int HW = g.H() * g.W();
+        int OHW = g.OH() * g.OW();
+        Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                int inOff = plane * HW;
+                if (!accumulate) {
+                    java.util.Arrays.fill(din, inOff, inOff + HW, 0f);
+                }
+                for (int o = plane * OHW, end = o + OHW; o < end; o++) {
+                    din[inOff + argmax[o]] += out[o] > 0f ? dout[o] : 0f;
+                }
+            }
+        });
+    }
+
     /** The definition, in double. Writes out and argmax. */
     public static void maxPool2dForwardNaive(double[] out, int[] argmax, double[] in, PoolGeometry g) {
         int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();

@@ -47,8 +47,9 @@ public final class SimpleNet extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Models.checkInput("SimpleNet", x, channels, height, width);
-        x = pool.forward(Functional.relu(conv1.forward(x)));
-        x = pool.forward(Functional.relu(conv2.forward(x)));
+        // pool(relu(.)) as one fused op: the same numbers, ReLU applied to the pooled quarter (MaxPool2d.forwardAfterRelu)
+        x = pool.forwardAfterRelu(conv1.forward(x));
+        x = pool.forwardAfterRelu(conv2.forward(x));
         x = Functional.flatten(x, 1);
         return fc1.forward(x);
     }

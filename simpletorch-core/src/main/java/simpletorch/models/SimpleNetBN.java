@@ -57,8 +57,9 @@ public final class SimpleNetBN extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Models.checkInput("SimpleNetBN", x, channels, height, width);
-        x = pool.forward(Functional.relu(bn1.forward(conv1.forward(x))));
-        x = pool.forward(Functional.relu(bn2.forward(conv2.forward(x))));
+        // pool(relu(.)) as one fused op: the same numbers (MaxPool2d.forwardAfterRelu)
+        x = pool.forwardAfterRelu(bn1.forward(conv1.forward(x)));
+        x = pool.forwardAfterRelu(bn2.forward(conv2.forward(x)));
         return fc1.forward(dropout.forward(Functional.flatten(x, 1)));
     }
 }

@@ -37,6 +37,14 @@ public final class MaxPool2d extends Module {
         return Functional.maxPool2d(input, kernelSize, stride, padding);
     }
 
+    /**
+     * {@code forward(relu(input))} in one op ({@link Functional#reluMaxPool2d}): the same values and gradients,
+     * with the ReLU applied to the pooled output. Models whose forward reads "relu then pool" call this.
+     */
+    public Tensor forwardAfterRelu(Tensor input) {
+        return Functional.reluMaxPool2d(input, kernelSize, kernelSize, stride, stride, padding, padding);
+    }
+
     @Override
     protected String extraRepr() {
         // PyTorch's repr always lists dilation and ceil_mode; this layer supports only their defaults.

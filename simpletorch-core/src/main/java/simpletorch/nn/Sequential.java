@@ -4,7 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import simpletorch.tensor.Tensor;
 
-/** Runs its modules in order, as {@code torch.nn.Sequential}; they are named "0", "1", ... in the state dict. */
+/**
+ * Runs its modules in order, as {@code torch.nn.Sequential}; they are named "0", "1", ... in the state dict. A ReLU
+ * directly followed by a MaxPool2d runs as one fused op ({@link MaxPool2d#forwardAfterRelu}), with the same values
+ * and gradients.
+ */
 public final class Sequential extends Module {
     private final List<Module> modules = new ArrayList<>();
 
@@ -31,8 +35,14 @@ public final class Sequential extends Module {
     @Override
     public Tensor forward(Tensor input) {
         Tensor x = input;
-        for (Module m : modules) {
-            x = m.forward(x);
+        for (int i = 0; i < modules.size(); i++) {
+            Module m = modules.get(i);
+            if (m instanceof ReLU && i + 1 < modules.size() && modules.get(i + 1) instanceof MaxPool2d pool) {
+                x = pool.forwardAfterRelu(x); // ReLU then max-pooling, fused: the same numbers
+                i++;
+            } else {
+                x = m.forward(x);
+            }
         }
         return x;
     }

@@ -81,6 +81,19 @@ class PoolKernelsTest {
         float[] garbage = TestData.uniform(g, in.length);
         Threads.with(threads, () -> PoolKernels.maxPool2dBackward(garbage, dout, argmax, geo, false));
         assertClose("max_pool2d din overwritten " + geo, garbage, fresh, 1e-6, 1e-5); // overlapping windows add
+
+        // Fused with a ReLU before the pooling: gradients only through windows whose maximum is positive.
+        float[] pooled = out.clone();
+        double[] masked = new double[n];
+        for (int i = 0; i < n; i++) {
+            pooled[i] = Math.max(pooled[i], 0f);
+            masked[i] = pooled[i] > 0f ? dout[i] : 0.0;
+        }
+        double[] wantRelu = new double[in.length];
+        PoolKernels.maxPool2dBackwardNaive(wantRelu, masked, wantArgmax, geo);
+        float[] gotRelu = TestData.uniform(g, in.length);
+        Threads.with(threads, () -> PoolKernels.maxPool2dReluBackward(gotRelu, dout, pooled, argmax, geo, false));
+        assertClose("relu+max_pool2d din " + geo, gotRelu, wantRelu, 1e-6, 1e-5);
     }
 
     /** Values from {0, 1, 2} make ties common: both kernels must pick the first maximum in row-major window order. */

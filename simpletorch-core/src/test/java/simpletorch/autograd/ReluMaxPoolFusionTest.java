@@ -1,0 +1,72 @@
+package simpletorch.autograd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import simpletorch.nn.MaxPool2d;
+import simpletorch.nn.ReLU;
+import simpletorch.nn.Sequential;
+import simpletorch.tensor.Generator;
+import simpletorch.tensor.Tensor;
+import simpletorch.testing.Threads;
+
+/**
+ * The fused {@code relu -> max_pool2d} (pooling first, ReLU on the pooled values) gives exactly what the two ops
+ * give one after the other, values and gradients, on inputs with ties, all-negative windows, zeros and -0.0.
+ */
+class ReluMaxPoolFusionTest {
+
+    /** Values from a small set (many ties), about half of them negative or zero. */
+    private static float[] awkward(Generator g, int n) {
+        float[] choices = {-2f, -1f, -0f, 0f, 0f, 1f, 1f, 2f, 3f};
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = choices[(int) (g.nextFloat() * choices.length)];
+        }
+        return x;
+    }
+
+    @ParameterizedTest(name = "k={0} stride={1} pad={2} threads={3}")
+    @CsvSource({"2,2,0,1", "2,2,0,2", "3,2,1,2", "3,1,1,3", "2,1,0,2"})
+    void fusedEqualsReluThenPool(int k, int stride, int pad, int threads) {
+        Threads.with(threads, () -> {
+            Generator g = new Generator(50 + k * 7 + stride * 3 + pad);
+            int[] shape = {3, 4, 9, 8};
+            float[] values = awkward(g, 3 * 4 * 9 * 8);
+            Tensor x1 = Tensor.of(values, shape).requiresGrad(true);
+            Tensor x2 = Tensor.of(values, shape).requiresGrad(true);
+
+            Tensor unfused = Functional.maxPool2d(Functional.relu(x1), k, k, stride, stride, pad, pad);
+            Tensor fused = Functional.reluMaxPool2d(x2, k, k, stride, stride, pad, pad);
+            assertThat(fused.shape()).isEqualTo(unfused.shape());
+            for (int i = 0; i < fused.numel(); i++) { // bit for bit, signs of zero included
+                assertThat(Float.floatToRawIntBits(fused.data()[i]))
+                        .as("value %d", i).isEqualTo(Float.floatToRawIntBits(unfused.data()[i]));
+            }
+
+            float[] r = awkward(g, fused.numel()); // a weighted sum as the loss: any gradient of the output
+            Functional.sum(Functional.mul(unfused, Tensor.of(r, unfused.shape()))).backward();
+            Functional.sum(Functional.mul(fused, Tensor.of(r, fused.shape()))).backward();
+            assertThat(x2.grad()).containsExactly(x1.grad());
+        });
+    }
+
+    @ParameterizedTest(name = "threads={0}")
+    @CsvSource({"1", "2"})
+    void sequentialFusesReluFollowedByMaxPool(int threads) {
+        Threads.with(threads, () -> {
+            Generator g = new Generator(9);
+            float[] values = awkward(g, 2 * 3 * 8 * 8);
+            Tensor x1 = Tensor.of(values, 2, 3, 8, 8).requiresGrad(true);
+            Tensor x2 = Tensor.of(values, 2, 3, 8, 8).requiresGrad(true);
+            Tensor viaSequential = new Sequential(new ReLU(), new MaxPool2d(2)).forward(x1);
+            Tensor direct = new MaxPool2d(2).forward(Functional.relu(x2));
+            assertThat(viaSequential.gradFn().op()).isEqualTo("relu_max_pool2d");
+            assertThat(viaSequential.data()).containsExactly(direct.data());
+            Functional.sum(viaSequential).backward();
+            Functional.sum(direct).backward();
+            assertThat(x1.grad()).containsExactly(x2.grad());
+        });
+    }
+}
