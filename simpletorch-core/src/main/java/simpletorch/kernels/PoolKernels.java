@@ -17,7 +17,11 @@ public final class PoolKernels {
     public static void maxPool2dForward(float[] out, int[] argmax, float[] in, PoolGeometry g) {
         int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
         if (g.KH() == 2 && g.KW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0) {
-            Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> maxPool2x2(out, argmax, in, from, to, H, W));
+            if (Gemm.vectorEnabled() && VectorPool.applies(H, W)) {
+                Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, from, to, H, W));
+            } else {
+                Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> maxPool2x2(out, argmax, in, from, to, H, W));
+            }
             return;
         }
         Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> {
@@ -80,6 +84,25 @@ public final class PoolKernels {
         }
     }
 
+    /** Outputs [oFrom, oTo) of one plane by the scalar rule of {@link #maxPool2x2} (NaN included). */
+    static void maxPool2x2Outputs(float[] out, int[] argmax, float[] in, int plane, int oFrom, int oTo, int H, int W) {
+        int OW = W / 2, OHW = (H / 2) * OW;
+        int inOff = plane * H * W;
+        for (int o = oFrom; o < oTo; o++) {
+            int oh = o / OW, ow = o - oh * OW;
+            int ia = 2 * oh * W + 2 * ow;
+            float a = in[inOff + ia], b = in[inOff + ia + 1], c = in[inOff + ia + W], d = in[inOff + ia + W + 1];
+            float top = Math.max(a, b), bottom = Math.max(c, d), max = Math.max(top, bottom);
+            int iTop = b > a ? ia + 1 : ia, iBottom = d > c ? ia + W + 1 : ia + W;
+            int k = plane * OHW + o;
+            out[k] = max;
+            argmax[k] = bottom > top ? iBottom : iTop;
+            if (max != max) {
+                argmax[k] = a != a ? ia : b != b ? ia + 1 : c != c ? ia + W : ia + W + 1;
+            }
+        }
+    }
+
     /**
      * din[plane][argmax] += dout for every output element.
      *
@@ -116,7 +139,7 @@ public final class PoolKernels {
      * each output gradient goes to its window's winner when the pooled value was positive, and nowhere otherwise
      * (ReLU's gradient at 0, and at NaN, is 0). With {@code accumulate} false din is overwritten.
      *
-     * @param out    [N, C, OH, OW], the forward output (after ReLU)
+     * @param out    [N, C, OH, OW], the forward output (after ReLU: +0.0, positive or NaN, never -0.0)
      */
     public static void maxPool2dReluBackward(float[] din, float[] dout, float[] out, int[] argmax, PoolGeometry g,
                                              boolean accumulate) {
@@ -129,7 +152,11 @@ public final class PoolKernels {
                     java.util.Arrays.fill(din, inOff, inOff + HW, 0f);
                 }
                 for (int o = plane * OHW, end = o + OHW; o < end; o++) {
-                    din[inOff + argmax[o]] += out[o] > 0f ? dout[o] : 0f;
+                    // out > 0 tested on the bits, without a branch (see ElementwiseKernels.reluBackward): the
+                    // sign of a pooled pre-activation is a coin flip.
+                    int bits = Float.floatToRawIntBits(out[o]);
+                    int positive = (-bits >> 31) & ((bits - 0x7f800001) >> 31);
+                    din[inOff + argmax[o]] += Float.intBitsToFloat(Float.floatToRawIntBits(dout[o]) & positive);
                 }
             }
         });

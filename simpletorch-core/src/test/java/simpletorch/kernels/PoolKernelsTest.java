@@ -29,6 +29,9 @@ class PoolKernelsTest {
             {1, 1, 5, 5, 3, 3, 0},
             {7, 5, 5, 6, 3, 2, 0},
             {3, 7, 4, 5, 2, 1, 1},
+            {2, 3, 8, 16, 2, 2, 0},  // 2x2 stride 2 on rows of whole vectors: the Vector API kernel (two output rows a chunk)
+            {1, 2, 5, 32, 2, 2, 0},  // ... an odd height (the last row unused), one output row a chunk
+            {2, 2, 6, 48, 2, 2, 0},  // 72 outputs a plane: vector path with 8 lanes, scalar with 16
     };
 
     static Stream<Arguments> shapesAndThreads() {
@@ -193,5 +196,35 @@ class PoolKernelsTest {
         assertThat(argmax[1]).as("the NaN").isEqualTo(8);
         assertThat(out[2]).isEqualTo(3f);
         assertThat(argmax[2]).isEqualTo(4);
+    }
+
+    /**
+     * The vector path (rows of whole vectors) on ties, NaNs and infinities, against the scalar 2x2 kernel (whose NaN
+     * and tie rules the test above pins; the naive oracle has no NaN rule).
+     */
+    @Test
+    void wholeVectorRowsHandleNaNTiesAndInfinitiesLikeTheScalarKernel() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.VECTOR_AVAILABLE, "no Vector API here");
+        PoolGeometry geo = new PoolGeometry(2, 3, 8, 32, 2, 2, 2, 2, 0, 0);
+        Generator g = new Generator(77);
+        float[] choices = {0f, 1f, 1f, 2f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f};
+        float[] in = new float[2 * 3 * 8 * 32];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = g.nextFloat() < 0.97f ? choices[g.nextInt(4)] : choices[4 + g.nextInt(4)];
+        }
+        int n = outSize(geo);
+        float[] want = new float[n], out = new float[n];
+        int[] wantArgmax = new int[n], argmax = new int[n];
+        Conv2dKernelsTest.run(2, false, () -> PoolKernels.maxPool2dForward(want, wantArgmax, in, geo));
+        Conv2dKernelsTest.run(2, true, () -> PoolKernels.maxPool2dForward(out, argmax, in, geo));
+        for (int i = 0; i < n; i++) {
+            assertThat(Float.floatToRawIntBits(out[i])).as("out[%d]", i).isEqualTo(Float.floatToRawIntBits(want[i]));
+        }
+        assertThat(argmax).containsExactly(wantArgmax);
+        int nans = 0;
+        for (float v : want) {
+            nans += v != v ? 1 : 0;
+        }
+        assertThat(nans).as("windows holding a NaN").isGreaterThan(0);
     }
 }

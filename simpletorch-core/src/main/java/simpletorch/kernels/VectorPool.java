@@ -1,0 +1,89 @@
+package simpletorch.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * 2x2, stride-2 max pooling on the Vector API, for planes whose width is a whole number of vectors.
+ *
+ * <p>A plane's top rows (0, 2, 4, ...) read one after another form a sequence T, its bottom rows a sequence B, and
+ * output o is the maximum of T[2o], T[2o+1], B[2o], B[2o+1]. Two vectors of T split into their even and odd lanes
+ * (a two-vector rearrange) give the top-left and top-right elements of L outputs; likewise B. The winner is chosen
+ * exactly as the scalar kernel does (top pair, bottom pair, then bottom over top only when strictly greater), so
+ * ties go to the first element in row-major window order. A chunk holding a NaN is redone by the scalar code,
+ * which knows PyTorch's NaN rule. Only called when {@link Gemm#vectorEnabled()}.
+ */
+final class VectorPool {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+    private static final ThreadLocal<int[]> CORNERS = new ThreadLocal<>();
+
+    private VectorPool() {
+    }
+
+    /** Rows of whole vectors, and whole vectors of outputs per plane. */
+    static boolean applies(int H, int W) {
+        return I.length() == L && W % L == 0 && (H / 2) * (W / 2) % L == 0;
+    }
+
+    /** Planes [from, to) of [*, H, W] into out and argmax [*, H/2, W/2]. */
+    static void maxPool2x2(float[] out, int[] argmax, float[] in, int from, int to, int H, int W) {
+        int OH = H / 2, OW = W / 2, P = OH * OW;
+        int[] corner = corners(OH, OW, W); // corner[o]: the top-left element of output o's window, in its plane
+        for (int plane = from; plane < to; plane++) {
+            int inOff = plane * H * W;
+            int outOff = plane * P;
+            for (int o = 0; o < P; o += L) {
+                // T[2o .. 2o + 2L) lies in one top row when W >= 2L, else in W/L rows: load vector by vector.
+                int t0 = inOff + top(2 * o, W), t1 = inOff + top(2 * o + L, W);
+                FloatVector ta = FloatVector.fromArray(S, in, t0), tb = FloatVector.fromArray(S, in, t1);
+                FloatVector ba = FloatVector.fromArray(S, in, t0 + W), bb = FloatVector.fromArray(S, in, t1 + W);
+                FloatVector a = ta.rearrange(EVEN, tb), b = ta.rearrange(ODD, tb);
+                FloatVector c = ba.rearrange(EVEN, bb), d = ba.rearrange(ODD, bb);
+                VectorMask<Float> bWins = b.compare(VectorOperators.GT, a);
+                VectorMask<Float> dWins = d.compare(VectorOperators.GT, c);
+                FloatVector top = a.max(b), bottom = c.max(d);
+                VectorMask<Float> bottomWins = bottom.compare(VectorOperators.GT, top);
+                FloatVector max = top.max(bottom);
+                if (max.test(VectorOperators.IS_NAN).anyTrue()) {
+                    PoolKernels.maxPool2x2Outputs(out, argmax, in, plane, o, o + L, H, W);
+                    continue;
+                }
+                IntVector topIndex = IntVector.zero(I).blend(1, bWins.cast(I));
+                IntVector bottomIndex = IntVector.broadcast(I, W).blend(W + 1, dWins.cast(I));
+                IntVector index = topIndex.blend(bottomIndex, bottomWins.cast(I)).add(IntVector.fromArray(I, corner, o));
+                max.intoArray(out, outOff + o);
+                index.intoArray(argmax, outOff + o);
+            }
+        }
+    }
+
+    /** The plane offset of T[p]: row p / W of the top rows is input row 2 * (p / W). */
+    private static int top(int p, int W) {
+        int row = p / W;
+        return 2 * row * W + (p - row * W);
+    }
+
+    private static int[] corners(int OH, int OW, int W) {
+        int P = OH * OW;
+        int[] c = CORNERS.get();
+        if (c == null || c.length != P + 1 || c[P] != W) { // the last element records the width it was built for
+            c = new int[P + 1];
+            for (int oh = 0; oh < OH; oh++) {
+                for (int ow = 0; ow < OW; ow++) {
+                    c[oh * OW + ow] = 2 * oh * W + 2 * ow;
+                }
+            }
+            c[P] = W;
+            CORNERS.set(c);
+        }
+        return c;
+    }
+}
