@@ -64,15 +64,16 @@ final class VectorConv2d {
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
             float[] dcols = Scratch.get(Scratch.DCOLS, CKK * P);
             int partOff = worker * partSize;
+            if (dweight != null && direct) {
+                VectorConvWeightGrad3x3.accumulateImages(parts, partOff, dout, in, from, to, g);
+            }
             for (int n = from; n < to; n++) {
                 int inOff = n * g.inImageSize();
                 int outOff = n * OC * P;
                 if (dbias != null) {
                     VectorElementwise.sumRows(biasParts, worker * OC, dout, outOff, OC, P);
                 }
-                if (dweight != null && direct) {
-                    VectorConvWeightGrad3x3.accumulateImage(parts, partOff, dout, outOff, in, inOff, g);
-                } else if (dweight != null) {
+                if (dweight != null && !direct) {
                     Conv2dKernels.im2col(cols, in, inOff, g);
                     if (transposed) { // dweight^T[CKK, OC] += cols[CKK, P] * dout^T[P, OC]
                         float[] ap = Scratch.get(Scratch.PACK_A, VectorGemm.packedASize(CKK, P));
