@@ -30,8 +30,9 @@ class SteadyStateAllocationTest {
         SimpleNet model = new SimpleNet();
         Trainer trainer = new Trainer(model, new SGD(model.parameters(), 0.01));
         DataLoader loader = new DataLoader(data, 32, true, new Generator(1));
-        trainer.trainEpoch(loader, null); // warm-up: the first steps fill the buffer pool and the scratch buffers
-        trainer.trainEpoch(loader, null);
+        for (int epoch = 0; epoch < 6; epoch++) { // warm-up: buffer pool, scratch buffers, JIT
+            trainer.trainEpoch(loader, null);
+        }
 
         long before = threads.getTotalThreadAllocatedBytes();
         Trainer.EpochResult result = trainer.trainEpoch(loader, null);
