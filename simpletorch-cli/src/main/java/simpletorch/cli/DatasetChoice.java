@@ -36,7 +36,7 @@ enum DatasetChoice {
         return this == MNIST || this == FASHION_MNIST ? new int[] {1, 28, 28} : new int[] {3, 32, 32};
     }
 
-    /** Every data set here has 10 classes. */
+    /** The number of classes (CIFAR-100: its 100 fine labels). */
     int numClasses() {
         return this == CIFAR100 ? 100 : 10; // CIFAR-100's fine labels
     }

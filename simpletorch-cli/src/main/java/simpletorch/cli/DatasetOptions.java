@@ -116,6 +116,30 @@ final class DatasetOptions {
         }
     }
 
+    /**
+     * The shape every image will have, [channels, height, width], known before loading (an image folder's images are
+     * resized to it); null if this is not a valid choice.
+     */
+    int[] expectedImageShape() {
+        if (folder() != null) {
+            return new int[] {channels, imageSize, imageSize};
+        }
+        try {
+            return new DatasetChoice.Converter().convert(dataset).imageShape();
+        } catch (picocli.CommandLine.TypeConversionException e) {
+            return null;
+        }
+    }
+
+    /** The number of classes if known before loading; for an image folder, a guess (10). */
+    int expectedClasses() {
+        if (folder() != null) {
+            return 10;
+        }
+        DatasetChoice c = new DatasetChoice.Converter().convert(dataset);
+        return c == DatasetChoice.CIFAR100 && labels.equals("coarse") ? 20 : c.numClasses();
+    }
+
     /** For messages: {@code CIFAR-10}, {@code image folder pets}, ... */
     String displayName() {
         Path f = folder();

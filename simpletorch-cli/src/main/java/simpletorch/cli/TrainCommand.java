@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +40,7 @@ import simpletorch.optim.SGD;
 import simpletorch.optim.StepLR;
 import simpletorch.tensor.Generator;
 import simpletorch.tensor.Tensor;
+import simpletorch.train.JitWarmup;
 import simpletorch.train.Trainer;
 
 /**
@@ -51,7 +54,7 @@ import simpletorch.train.Trainer;
 final class TrainCommand implements Callable<Integer> {
     /** Options that may accompany --resume; everything else comes from the run's config.json. */
     private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--epochs", "--threads", "--log-every", "--data-dir",
-            "--stop-after", "--no-download", "--mirror", "--download-attempts");
+            "--stop-after", "--no-download", "--mirror", "--download-attempts", "--no-jit-warmup", "--profile");
 
     @Spec
     CommandSpec spec;
@@ -138,6 +141,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Time every op, forward and backward, and print the breakdown after training.")
     boolean profile;
 
+    @Option(names = "--no-jit-warmup",
+            description = "Do not train a throwaway copy of the model on random data while the data set loads (that"
+                    + " lets the JIT compile the kernels before the first epoch; it changes no result).")
+    boolean noJitWarmup;
+
     @Option(names = "--log-every", defaultValue = "100", paramLabel = "N", description = "Print the loss every N batches (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
@@ -195,7 +203,7 @@ final class TrainCommand implements Callable<Integer> {
         pw.printf("Threads: %d, Java %s%n", Parallel.threads(), Runtime.version().feature());
         pw.println("Loading " + dataset.displayName() + " dataset...");
         pw.flush();
-        DatasetOptions.Splits splits = dataset.load(spec, pw, options.seed());
+        DatasetOptions.Splits splits = loadWhileWarmingUp(dataset, options, pw);
         ImageDataset train = splits.train();
         ImageDataset test = splits.test();
         if (options.trainLimit() != null) {
@@ -345,6 +353,58 @@ final class TrainCommand implements Callable<Integer> {
         }
         pw.flush();
         return 0;
+    }
+
+    /**
+     * Loads the data set; meanwhile, unless {@code --no-jit-warmup}, this thread trains a throwaway copy of the model
+     * on random data of the expected shape so that the JIT compiles the kernels while the other core loads
+     * ({@link JitWarmup}). The warm-up stops when loading is done (it adds at most the step in progress) and runs
+     * before the real model is seeded and built, so no result changes.
+     */
+    private DatasetOptions.Splits loadWhileWarmingUp(DatasetOptions dataset, TrainOptions options, PrintWriter pw)
+            throws IOException {
+        int[] shape = dataset.expectedImageShape();
+        if (noJitWarmup || shape == null) {
+            return dataset.load(spec, pw, options.seed());
+        }
+        FutureTask<DatasetOptions.Splits> loading = new FutureTask<>(() -> dataset.load(spec, pw, options.seed()));
+        Thread loader = new Thread(loading, "simpletorch-load");
+        loader.setDaemon(true);
+        loader.start();
+        JitWarmup.Result warm = null;
+        try {
+            Module throwaway = Models.get(options.model()).create(shape[0], shape[1], shape[2], dataset.expectedClasses());
+            Trainer trainer = new Trainer(throwaway, newOptimizer(throwaway, options),
+                    new CrossEntropyLoss((float) options.labelSmoothing()), null);
+            warm = JitWarmup.run(trainer, options.batchSize(), shape, dataset.expectedClasses(),
+                    JitWarmup.DEFAULT_MAX_STEPS, loading::isDone);
+        } catch (RuntimeException e) {
+            // A model that does not fit the expected shape: no warm-up; the real model reports the problem.
+        }
+        DatasetOptions.Splits splits;
+        try {
+            splits = loading.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while loading " + dataset.displayName(), e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(cause);
+        }
+        if (profile && warm != null) {
+            pw.printf(Locale.ROOT, "JIT warm-up while loading: %d throwaway step%s in %.2f s%n", warm.steps(),
+                    warm.steps() == 1 ? "" : "s", warm.seconds());
+        }
+        return splits;
     }
 
     /** Whether this command prints to the process's standard output (tests give it a StringWriter). */

@@ -174,6 +174,26 @@ class TrainRunTest {
         assertThat(dir.resolve("checkpoint.json")).doesNotExist();
     }
 
+    /**
+     * The JIT warm-up trains a throwaway model while the data loads, before the real model is seeded: the real run
+     * is the same bit for bit with or without it. A seed no other test uses makes the fake data load for real (the
+     * loaded splits are cached), so that the warm-up has time to take steps.
+     */
+    @Test
+    void theJitWarmUpWhileLoadingChangesNoResult() throws IOException {
+        Path a = tmp.resolve("a"), b = tmp.resolve("b");
+        String[] opts = args(TINY, "--model", "simplenet-bn", "--seed", "9137");
+        TrainCommandTest.Run warm = run(args(opts, "--profile", "--out", a.toString()));
+        TrainCommandTest.Run cold = run(args(opts, "--no-jit-warmup", "--out", b.toString()));
+
+        assertThat(warm.exitCode()).isZero();
+        assertThat(cold.exitCode()).isZero();
+        assertThat(warm.out()).containsPattern("JIT warm-up while loading: [1-9][0-9]* throwaway steps? in ");
+        assertThat(cold.out()).doesNotContain("JIT warm-up");
+        assertSameWeights(a.resolve("model.safetensors"), b.resolve("model.safetensors"));
+        assertThat(metricsWithoutTimes(a)).isEqualTo(metricsWithoutTimes(b));
+    }
+
     @Test
     void theSameSeedAndThreadsGiveIdenticalMetricsAndWeights() throws IOException {
         Path a = tmp.resolve("a"), b = tmp.resolve("b");

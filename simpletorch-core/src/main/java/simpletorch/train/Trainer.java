@@ -62,6 +62,7 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final CrossEntropyLoss criterion;
     private final LRScheduler batchScheduler;
+    private int lastStepCorrect;
 
     public Trainer(Module model, Optimizer optimizer) {
         this(model, optimizer, new CrossEntropyLoss(), null);
@@ -80,6 +81,11 @@ public final class Trainer {
         this.batchScheduler = batchScheduler;
     }
 
+    /** The model this trainer trains. */
+    public Module model() {
+        return model;
+    }
+
     /** One pass over {@code loader} in training mode. */
     public EpochResult trainEpoch(DataLoader loader, BatchListener listener) {
         model.train();
@@ -87,25 +93,12 @@ public final class Trainer {
         double lossSum = 0;
         int correct = 0, images = 0, batches = 0;
         for (Batch batch : loader) {
-            optimizer.zeroGrad();
-            Tensor outputs = model.forward(batch.images());
-            Tensor loss = criterion.forward(outputs, batch.labels());
-            float value = loss.item();
-            if (!Float.isFinite(value)) {
-                throw new NonFiniteLossException(batches + 1, value);
-            }
-            loss.backward();
-            optimizer.step();
-            if (batchScheduler != null) {
-                batchScheduler.step();
-            }
-
+            float value = step(batch.images(), batch.labels(), batches + 1);
             batches++;
             images += batch.size();
             lossSum += value;
-            correct += countCorrect(outputs, batch.labels());
-            loss.releaseGraph(); // the step's activations and gradients become the next step's buffers
-            batch.recycle(); // and so does the batch
+            correct += lastStepCorrect;
+            batch.recycle(); // the batch's buffers become the next batch's
             if (listener != null) {
                 listener.onBatch(batches, value);
             }
@@ -113,6 +106,38 @@ public final class Trainer {
         double seconds = (System.nanoTime() - start) / 1e9;
         return new EpochResult(batches == 0 ? 0 : lossSum / batches, images == 0 ? 0 : (double) correct / images,
                 images, batches, seconds);
+    }
+
+    /**
+     * One optimiser step on one batch: zero the gradients, forward, loss, backward, step (and the per-batch
+     * schedule). The step's activations and gradients are released to become the next step's buffers; the images
+     * tensor stays the caller's.
+     *
+     * @param batchNumber the 1-based batch within the epoch, for the message when the loss is not finite
+     * @return the batch's loss; {@link #lastStepCorrect()} then says how many of its images were classified right
+     * @throws NonFiniteLossException if the loss is not a finite number (the update is then not applied)
+     */
+    public float step(Tensor images, int[] labels, int batchNumber) {
+        optimizer.zeroGrad();
+        Tensor outputs = model.forward(images);
+        Tensor loss = criterion.forward(outputs, labels);
+        float value = loss.item();
+        if (!Float.isFinite(value)) {
+            throw new NonFiniteLossException(batchNumber, value);
+        }
+        loss.backward();
+        optimizer.step();
+        if (batchScheduler != null) {
+            batchScheduler.step();
+        }
+        lastStepCorrect = countCorrect(outputs, labels);
+        loss.releaseGraph();
+        return value;
+    }
+
+    /** How many images of the last {@link #step}'s batch had their highest logit at their label. */
+    public int lastStepCorrect() {
+        return lastStepCorrect;
     }
 
     /** Accuracy and mean loss of {@code model} over a loader, in evaluation mode and without a graph. */
