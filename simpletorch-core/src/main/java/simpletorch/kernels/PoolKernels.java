@@ -119,6 +119,11 @@ public final class PoolKernels {
      * overwritten (each plane zeroed just before its scatter, while it is in cache) instead of added into.
      */
     public static void maxPool2dBackward(float[] din, float[] dout, int[] argmax, PoolGeometry g, boolean accumulate) {
+        if (!accumulate && vectorBackward(g)) {
+            Parallel.parallelFor(g.N() * g.C(),
+                    (worker, from, to) -> VectorPool.maxPool2x2Backward(din, dout, null, argmax, from, to, g.H(), g.W()));
+            return;
+        }
         int HW = g.H() * g.W();
         int OHW = g.OH() * g.OW();
         Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> {
@@ -143,6 +148,11 @@ public final class PoolKernels {
      */
     public static void maxPool2dReluBackward(float[] din, float[] dout, float[] out, int[] argmax, PoolGeometry g,
                                              boolean accumulate) {
+        if (!accumulate && vectorBackward(g)) {
+            Parallel.parallelFor(g.N() * g.C(),
+                    (worker, from, to) -> VectorPool.maxPool2x2Backward(din, dout, out, argmax, from, to, g.H(), g.W()));
+            return;
+        }
         int HW = g.H() * g.W();
         int OHW = g.OH() * g.OW();
         Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> {
@@ -160,6 +170,15 @@ public final class PoolKernels {
                 }
             }
         });
+    }
+
+    /**
+     * Whether a backward pass that overwrites din takes {@link VectorPool#maxPool2x2Backward}: 2x2 windows at stride
+     * 2 without padding over planes the vector forward pass takes, of even height (so every element is in a window).
+     */
+    private static boolean vectorBackward(PoolGeometry g) {
+        return g.KH() == 2 && g.KW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
+                && g.H() % 2 == 0 && Gemm.vectorEnabled() && VectorPool.applies(g.H(), g.W());
     }
 
     /** The definition, in double. Writes out and argmax. */

@@ -23,6 +23,9 @@ final class VectorPool {
     private static final int L = S.length();
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i);
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+    /** The inverses: lanes of a and b interleaved, a0 b0 a1 b1 ..., the first half (LO) and the second (HI). */
+    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, j -> (j % 2 == 0 ? 0 : L) + j / 2);
+    private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(S, j -> (j % 2 == 0 ? 0 : L) + L / 2 + j / 2);
     /** Per thread, the corner tables of the last few plane shapes (a network pools at two or three sizes). */
     private static final ThreadLocal<int[][]> CORNERS = ThreadLocal.withInitial(() -> new int[4][]);
     /**
@@ -68,6 +71,41 @@ final class VectorPool {
                 IntVector index = topIndex.blend(bottomIndex, bottomWins.cast(I)).add(IntVector.fromArray(I, corner, o));
                 max.intoArray(out, outOff + o);
                 index.intoArray(argmax, outOff + o);
+            }
+        }
+    }
+
+    /**
+     * The backward pass over planes [from, to): din, which nobody has written yet, becomes the gradient alone. Each
+     * output gradient goes to its window's winner (argmax), masked to zero where {@code out} is not positive when
+     * {@code out} is given (the fused ReLU before the pooling); the window's other three elements get zero. Every
+     * element of din is written once, by whole vectors: the same chunks of T and B as the forward pass, put back
+     * together by interleaving. Bit for bit what the scalar kernels write into a zeroed din ({@code 0 + g}: a
+     * gradient of -0.0 lands as +0.0). H must be even (an odd last row belongs to no window and is not written).
+     */
+    static void maxPool2x2Backward(float[] din, float[] dout, float[] out, int[] argmax, int from, int to, int H,
+                                   int W) {
+        int OH = H / 2, OW = W / 2, P = OH * OW;
+        int[] corner = corners(OH, OW, W);
+        FloatVector zero = FloatVector.zero(S);
+        for (int plane = from; plane < to; plane++) {
+            int inOff = plane * H * W;
+            int outOff = plane * P;
+            for (int o = 0; o < P; o += L) {
+                FloatVector g = FloatVector.fromArray(S, dout, outOff + o).add(zero);
+                if (out != null) {
+                    g = zero.blend(g, FloatVector.fromArray(S, out, outOff + o).compare(VectorOperators.GT, zero));
+                }
+                IntVector rel = IntVector.fromArray(I, argmax, outOff + o).sub(IntVector.fromArray(I, corner, o));
+                FloatVector tl = zero.blend(g, rel.compare(VectorOperators.EQ, 0).cast(S));
+                FloatVector tr = zero.blend(g, rel.compare(VectorOperators.EQ, 1).cast(S));
+                FloatVector bl = zero.blend(g, rel.compare(VectorOperators.EQ, W).cast(S));
+                FloatVector br = zero.blend(g, rel.compare(VectorOperators.EQ, W + 1).cast(S));
+                int t0 = inOff + top(2 * o, W), t1 = inOff + top(2 * o + L, W);
+                tl.rearrange(ZIP_LO, tr).intoArray(din, t0);
+                tl.rearrange(ZIP_HI, tr).intoArray(din, t1);
+                bl.rearrange(ZIP_LO, br).intoArray(din, t0 + W);
+                bl.rearrange(ZIP_HI, br).intoArray(din, t1 + W);
             }
         }
     }

@@ -228,4 +228,42 @@ class PoolKernelsTest {
         }
         assertThat(nans).as("windows holding a NaN").isGreaterThan(0);
     }
+
+    /**
+     * The vector backward pass (which writes every element of din once instead of zeroing and scattering) against
+     * the scalar kernels, bit for bit: signed zeros, NaNs and infinities in the gradient, NaNs and zeros in the
+     * pooled values that mask the fused ReLU, winners in every corner, and a din full of garbage to overwrite.
+     */
+    @Test
+    void vectorBackwardWritesWhatTheScalarKernelsWriteBitForBit() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.VECTOR_AVAILABLE && VectorPool.applies(8, 32),
+                "the vector max-pool kernel is off on this JDK (it runs on 25 and later; .ci/run tests on both)");
+        for (int[] s : new int[][] {{2, 3, 8, 32}, {3, 5, 4, 16}, {1, 2, 16, 64}}) {
+            PoolGeometry geo = new PoolGeometry(s[0], s[1], s[2], s[3], 2, 2, 2, 2, 0, 0);
+            Generator g = new Generator(91 + Arrays.hashCode(s));
+            int n = outSize(geo), size = s[0] * s[1] * s[2] * s[3];
+            float[] specials = {-0f, 0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+            float[] dout = new float[n], pooled = new float[n];
+            int[] argmax = new int[n];
+            for (int i = 0; i < n; i++) {
+                dout[i] = g.nextFloat() < 0.8f ? g.uniform(-1, 1) : specials[g.nextInt(specials.length)];
+                pooled[i] = g.nextFloat() < 0.7f ? g.uniform(0, 1) : g.nextFloat() < 0.8f ? 0f : Float.NaN;
+                int oh = (i % (geo.OH() * geo.OW())) / geo.OW(), ow = i % geo.OW();
+                argmax[i] = (2 * oh + g.nextInt(2)) * geo.W() + 2 * ow + g.nextInt(2);
+            }
+            for (boolean relu : new boolean[] {false, true}) {
+                float[] want = TestData.uniform(g, size), got = TestData.uniform(g, size);
+                Runnable scalar = relu ? () -> PoolKernels.maxPool2dReluBackward(want, dout, pooled, argmax, geo, false)
+                        : () -> PoolKernels.maxPool2dBackward(want, dout, argmax, geo, false);
+                Runnable vector = relu ? () -> PoolKernels.maxPool2dReluBackward(got, dout, pooled, argmax, geo, false)
+                        : () -> PoolKernels.maxPool2dBackward(got, dout, argmax, geo, false);
+                Conv2dKernelsTest.run(2, false, scalar);
+                Conv2dKernelsTest.run(2, true, vector);
+                for (int i = 0; i < size; i++) {
+                    assertThat(Float.floatToRawIntBits(got[i])).as("%s relu=%s din[%d]", Arrays.toString(s), relu, i)
+                            .isEqualTo(Float.floatToRawIntBits(want[i]));
+                }
+            }
+        }
+    }
 }
