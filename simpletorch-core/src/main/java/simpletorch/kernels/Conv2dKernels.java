@@ -166,6 +166,15 @@ public final class Conv2dKernels {
      * out once, so the inner loop is a plain copy (an arraycopy at stride 1) with no per-element bounds test.
      */
     static void im2col(float[] cols, float[] in, int inOff, ConvGeometry g) {
+        if (g.strideH() == 1 && g.strideW() == 1 && g.OW() == g.W()) {
+            im2colSameWidth(cols, in, inOff, g);
+        } else {
+            im2colByRows(cols, in, inOff, g);
+        }
+    }
+
+    /** {@link #im2col} for any geometry, one output row at a time. */
+    static void im2colByRows(float[] cols, float[] in, int inOff, ConvGeometry g) {
         int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
         int SH = g.strideH(), SW = g.strideW(), PH = g.padH(), PW = g.padW();
         int dst = 0;
@@ -190,6 +199,46 @@ public final class Conv2dKernels {
                             }
                         }
                         java.util.Arrays.fill(cols, dst + owHi, dst + OW, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #im2col} for stride 1 when the output rows are as wide as the input's ("same" padding across, as a 3x3
+     * convolution with padding 1, or a 1x1 without): then a column row's valid output rows are the input plane
+     * shifted by {@code kw - PW} elements, so they are one arraycopy instead of one per output row (measured: 5.4
+     * and 13.8 us per image for SimpleNet's conv1 and conv2 with a copy per row). The elements that the shift carried
+     * across a row's edge, {@code |kw - PW|} at the start or end of every row, are then set to zero, and so are the
+     * output rows that read above or below the image.
+     */
+    static void im2colSameWidth(float[] cols, float[] in, int inOff, ConvGeometry g) {
+        int H = g.H(), W = g.W(), OH = g.OH(), PH = g.padH(), PW = g.padW();
+        int dst = 0;
+        for (int c = 0; c < g.C(); c++) {
+            int plane = inOff + c * H * W, planeEnd = plane + H * W;
+            for (int kh = 0; kh < g.KH(); kh++) {
+                int ohLo = Math.min(OH, Math.max(0, PH - kh)); // rows reading inside the image: 0 <= oh - PH + kh < H
+                int ohHi = Math.max(ohLo, Math.min(OH, H + PH - kh));
+                for (int kw = 0; kw < g.KW(); kw++, dst += OH * W) {
+                    int shift = kw - PW;
+                    java.util.Arrays.fill(cols, dst, dst + ohLo * W, 0f);
+                    java.util.Arrays.fill(cols, dst + ohHi * W, dst + OH * W, 0f);
+                    if (ohLo == ohHi) {
+                        continue;
+                    }
+                    // cols[dst + oh*W + ow] = in[plane + (oh - PH + kh)*W + ow + shift] for oh in [ohLo, ohHi)
+                    int from = dst + ohLo * W, to = dst + ohHi * W;
+                    int src = plane + (ohLo - PH + kh) * W + shift;
+                    int skip = Math.max(0, plane - src), over = Math.max(0, src + (to - from) - planeEnd);
+                    System.arraycopy(in, src + skip, cols, from + skip, to - from - skip - over);
+                    // The first -shift outputs of each row read left of the image, the last shift ones right of it.
+                    int edge = shift < 0 ? 0 : Math.max(0, W - shift), width = Math.min(Math.abs(shift), W);
+                    for (int row = from + edge; row < to; row += W) {
+                        for (int e = 0; e < width; e++) {
+                            cols[row + e] = 0f;
+                        }
                     }
                 }
             }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static simpletorch.testing.NumericAssertions.assertClose;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -198,5 +199,30 @@ class Conv2dKernelsTest {
             b[i] = 2 * a[i];
         }
         return b;
+    }
+
+    /**
+     * The whole-plane im2col (stride 1, output rows as wide as the input's) against the row-by-row one, element for
+     * element: "same" padding of 1x1, 3x3 and 5x5 kernels, more padding above than the kernel needs, images one
+     * pixel wide, and a buffer full of garbage to overwrite.
+     */
+    @Test
+    void sameWidthIm2colEqualsTheRowByRowOne() {
+        int[][] shapes = { // C, H, W, KH, KW, PH, PW
+                {3, 32, 32, 3, 3, 1, 1}, {16, 16, 16, 3, 3, 1, 1}, {2, 5, 7, 1, 1, 0, 0}, {3, 6, 9, 5, 5, 2, 2},
+                {2, 4, 5, 3, 3, 3, 1}, {1, 7, 1, 3, 1, 1, 0}, {2, 3, 3, 3, 3, 2, 1}, {1, 2, 4, 5, 1, 4, 0}};
+        Generator gen = new Generator(4242);
+        for (int[] s : shapes) {
+            ConvGeometry g = new ConvGeometry(3, s[0], s[1], s[2], 4, s[3], s[4], 1, 1, s[5], s[6]);
+            assertThat(g.OW()).as("a same-width geometry").isEqualTo(g.W());
+            float[] in = TestData.uniform(gen, 3 * g.inImageSize());
+            int size = s[0] * s[3] * s[4] * g.OH() * g.OW();
+            for (int n = 0; n < 3; n++) {
+                float[] want = TestData.uniform(gen, size), got = TestData.uniform(gen, size);
+                Conv2dKernels.im2colByRows(want, in, n * g.inImageSize(), g);
+                Conv2dKernels.im2colSameWidth(got, in, n * g.inImageSize(), g);
+                assertThat(got).as("%s image %d", Arrays.toString(s), n).containsExactly(want);
+            }
+        }
     }
 }
