@@ -51,6 +51,22 @@ final class VectorGemm {
      */
     static void multiply(float[] ap, float[] bp, int M, int N, int K, float[] c, int cOff, int ldc,
                          boolean accumulate, float[] rowBias) {
+        multiply(ap, bp, 0, -1, M, N, K, c, cOff, ldc, accumulate, rowBias);
+    }
+
+    /**
+     * As {@link #multiply(float[], float[], int, int, int, float[], int, int, boolean, float[])}, with B either
+     * packed ({@code ldb} -1) or a plain row-major [K, N] matrix from {@code bOff} with rows {@code ldb} apart, read
+     * in place: its NR-column slices are already what the micro-kernel reads. N must then be a multiple of NR.
+     */
+    static void multiply(float[] ap, float[] b, int bOff, int ldb, int M, int N, int K, float[] c, int cOff, int ldc,
+                         boolean accumulate, float[] rowBias) {
+        boolean packed = ldb < 0;
+        if (!packed && N % NR != 0) {
+            throw new IllegalArgumentException("unpacked B needs N a multiple of " + NR + ", got " + N);
+        }
+        int bStride = packed ? NR : ldb;
+        float[] bp = b;
         int mPanels = (M + MR - 1) / MR;
         int nPanels = (N + NR - 1) / NR;
         float[] tile = Scratch.get(Scratch.TILE, MR * NR);
@@ -64,10 +80,11 @@ final class VectorGemm {
                 for (int r = 0; r < MR; r++) {
                     bias[r] = rowBias != null && !accumulate && r < rows ? rowBias[i0 + r] : 0f;
                 }
+                int bPanel = packed ? jp * NR * K : bOff + j0;
                 if (rows == MR && cols == NR) {
-                    kernel(ap, ip * MR * K, bp, jp * NR * K, K, c, cOff + i0 * ldc + j0, ldc, accumulate, bias);
+                    kernel(ap, ip * MR * K, bp, bPanel, bStride, K, c, cOff + i0 * ldc + j0, ldc, accumulate, bias);
                 } else {
-                    kernel(ap, ip * MR * K, bp, jp * NR * K, K, tile, 0, NR, false, bias);
+                    kernel(ap, ip * MR * K, bp, bPanel, bStride, K, tile, 0, NR, false, bias);
                     for (int r = 0; r < rows; r++) {
                         int dst = cOff + (i0 + r) * ldc + j0;
                         for (int j = 0; j < cols; j++) {
@@ -139,10 +156,10 @@ final class VectorGemm {
     }
 
     /**
-     * C[6, NR] (+)= Apanel[6, K] * Bpanel[K, NR]; C rows are ldc apart. Without accumulation the accumulators
+     * C[6, NR] (+)= Apanel[6, K] * Bpanel[K, NR]; B rows are bStride apart, C rows ldc apart. Without accumulation the accumulators
      * start from bias[r] (zeros when there is no bias), which adds a bias for free.
      */
-    private static void kernel(float[] ap, int apOff, float[] bp, int bpOff, int K,
+    private static void kernel(float[] ap, int apOff, float[] bp, int bpOff, int bStride, int K,
                                float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
         FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
         FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
@@ -151,7 +168,7 @@ final class VectorGemm {
         FloatVector c40 = FloatVector.broadcast(S, bias[4]), c41 = c40;
         FloatVector c50 = FloatVector.broadcast(S, bias[5]), c51 = c50;
         for (int k = 0; k < K; k++) {
-            int bi = bpOff + k * NR;
+            int bi = bpOff + k * bStride;
             int ai = apOff + k * MR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);

@@ -1,9 +1,11 @@
 package simpletorch.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static simpletorch.testing.NumericAssertions.assertClose;
 
 import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.Arguments;
@@ -54,6 +56,32 @@ class GemmTest {
         } finally {
             Gemm.setVectorEnabled(previous);
         }
+    }
+
+    /**
+     * The micro-kernel reading B in place (rows of whole NR-column slices, as the forward convolution's columns)
+     * gives exactly what it gives from packed B: the same multiply-adds in the same order. With an offset, a row
+     * stride wider than N, a bias, edge panels of A, and accumulation.
+     */
+    @Test
+    void unpackedBGivesTheSameBitsAsPackedB() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.VECTOR_AVAILABLE, "needs the Vector API module");
+        Generator g = new Generator(777);
+        for (int[] s : new int[][] {{16, 1, 27}, {32, 2, 144}, {7, 3, 5}, {1, 1, 1}}) {
+            int M = s[0], N = s[1] * VectorGemm.NR, K = s[2], bOff = 3, ldb = N + 5;
+            float[] a = TestData.uniform(g, M * K), b = TestData.uniform(g, bOff + K * ldb), bias = TestData.uniform(g, M);
+            float[] ap = new float[VectorGemm.packedASize(M, K)], bp = new float[VectorGemm.packedBSize(K, N)];
+            VectorGemm.packA(ap, a, 0, K, false, M, K);
+            VectorGemm.packB(bp, b, bOff, ldb, false, K, N);
+            for (boolean accumulate : new boolean[] {false, true}) {
+                float[] want = TestData.uniform(g, M * N), got = want.clone();
+                VectorGemm.multiply(ap, bp, M, N, K, want, 0, N, accumulate, bias);
+                VectorGemm.multiply(ap, b, bOff, ldb, M, N, K, got, 0, N, accumulate, bias);
+                assertThat(got).as("M=%d N=%d K=%d accumulate=%s", M, N, K, accumulate).containsExactly(want);
+            }
+        }
+        assertThatThrownBy(() -> VectorGemm.multiply(new float[VectorGemm.packedASize(1, 1)], new float[8], 0, 8, 1, 8,
+                1, new float[8], 0, 8, false, null)).isInstanceOf(IllegalArgumentException.class);
     }
 
     static Stream<Arguments> sgemmCases() {
