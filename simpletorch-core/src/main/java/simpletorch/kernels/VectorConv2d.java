@@ -67,6 +67,7 @@ final class VectorConv2d {
             java.util.Arrays.fill(parts, 0, workers * partSize, 0f);
         }
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(workers * OC);
+        boolean inPlace = P % VectorGemm.NR == 0;
         Parallel.parallelFor(N, (worker, from, to) -> {
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
             float[] dcols = Scratch.get(Scratch.DCOLS, CKK * P);
@@ -97,9 +98,13 @@ final class VectorConv2d {
                     }
                 }
                 if (din != null) {
-                    float[] bp = Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(OC, P));
-                    VectorGemm.packB(bp, dout, outOff, P, false, OC, P);
-                    VectorGemm.multiply(weightT, bp, CKK, P, OC, dcols, 0, P, false, null);
+                    if (inPlace) { // dout's rows are whole NR-column slices, read in place as in the forward pass
+                        VectorGemm.multiply(weightT, dout, outOff, P, CKK, P, OC, dcols, 0, P, false, null);
+                    } else {
+                        float[] bp = Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(OC, P));
+                        VectorGemm.packB(bp, dout, outOff, P, false, OC, P);
+                        VectorGemm.multiply(weightT, bp, CKK, P, OC, dcols, 0, P, false, null);
+                    }
                     if (VectorCol2im.applies(g)) {
                         VectorCol2im.add(din, inOff, dcols, g);
                     } else {
