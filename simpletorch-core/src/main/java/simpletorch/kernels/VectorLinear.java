@@ -44,16 +44,21 @@ final class VectorLinear {
 
     static void forward(float[] out, float[] in, float[] weight, float[] bias, int B, int IN, int OUT) {
         split(B, (long) B * IN * OUT, (worker, from, to) -> {
-            for (int b = from; b < to; b++) {
-                int x = b * IN;
-                int o = 0;
-                for (; o + 4 <= OUT; o += 4) {
-                    dot4(out, b * OUT + o, in, x, weight, o * IN, IN);
+            // Outputs four at a time over every row of the chunk: the four weight rows stay in L1 while the input
+            // rows stream past, instead of every weight row being read again for every input row.
+            int o = 0;
+            for (; o + 4 <= OUT; o += 4) {
+                for (int b = from; b < to; b++) {
+                    dot4(out, b * OUT + o, in, b * IN, weight, o * IN, IN);
                 }
-                for (; o < OUT; o++) {
-                    out[b * OUT + o] = dot(in, x, weight, o * IN, IN);
+            }
+            for (; o < OUT; o++) {
+                for (int b = from; b < to; b++) {
+                    out[b * OUT + o] = dot(in, b * IN, weight, o * IN, IN);
                 }
-                if (bias != null) {
+            }
+            if (bias != null) {
+                for (int b = from; b < to; b++) {
                     for (o = 0; o < OUT; o++) {
                         out[b * OUT + o] += bias[o];
                     }
@@ -62,26 +67,103 @@ final class VectorLinear {
         });
     }
 
-    /** din (+)= dout * weight; without accumulation the first output's term overwrites din's row. */
+    /**
+     * din (+)= dout * weight; without accumulation din's row is overwritten. Each element's sum over the outputs is
+     * kept in a register, four vectors of a row at a time, and stored once (the multiply-adds in output order, as
+     * a row of axpys would do them, so the result is the same bit for bit).
+     */
     static void backwardInput(float[] din, boolean accumulate, float[] dout, float[] weight, int B, int IN, int OUT) {
         split(B, (long) B * IN * OUT, (worker, from, to) -> {
+            int block = 4 * L, bound = IN / block * block;
             for (int b = from; b < to; b++) {
-                if (!accumulate) {
-                    java.util.Arrays.fill(din, b * IN, (b + 1) * IN, 0f); // one row, hot in cache for the axpys
+                int row = b * IN, d = b * OUT;
+                int i = 0;
+                for (; i < bound; i += block) {
+                    FloatVector a0, a1, a2, a3;
+                    if (accumulate) {
+                        a0 = FloatVector.fromArray(S, din, row + i);
+                        a1 = FloatVector.fromArray(S, din, row + i + L);
+                        a2 = FloatVector.fromArray(S, din, row + i + 2 * L);
+                        a3 = FloatVector.fromArray(S, din, row + i + 3 * L);
+                    } else {
+                        a0 = FloatVector.zero(S);
+                        a1 = a0;
+                        a2 = a0;
+                        a3 = a0;
+                    }
+                    for (int o = 0, w = i; o < OUT; o++, w += IN) {
+                        FloatVector g = FloatVector.broadcast(S, dout[d + o]);
+                        a0 = g.fma(FloatVector.fromArray(S, weight, w), a0);
+                        a1 = g.fma(FloatVector.fromArray(S, weight, w + L), a1);
+                        a2 = g.fma(FloatVector.fromArray(S, weight, w + 2 * L), a2);
+                        a3 = g.fma(FloatVector.fromArray(S, weight, w + 3 * L), a3);
+                    }
+                    a0.intoArray(din, row + i);
+                    a1.intoArray(din, row + i + L);
+                    a2.intoArray(din, row + i + 2 * L);
+                    a3.intoArray(din, row + i + 3 * L);
                 }
-                for (int o = 0; o < OUT; o++) {
-                    axpy(din, b * IN, dout[b * OUT + o], weight, o * IN, IN);
+                if (i < IN) { // the tail, a row of axpys as before
+                    if (!accumulate) {
+                        java.util.Arrays.fill(din, row + i, row + IN, 0f);
+                    }
+                    for (int o = 0; o < OUT; o++) {
+                        axpy(din, row + i, dout[d + o], weight, o * IN + i, IN - i);
+                    }
                 }
             }
         });
     }
 
-    /** Split over the input dimension in whole vectors: each worker owns its columns of every row of dweight. */
+    /**
+     * Split over the input dimension in whole vectors: each worker owns its columns of every row of dweight. Two
+     * vectors of four output rows are summed over the batch in registers (eight accumulators; each input vector is
+     * loaded once for four outputs) and added into dweight once, in the same order as a row of axpys per output.
+     */
     static void backwardWeight(float[] dweight, float[] dout, float[] in, int B, int IN, int OUT) {
         int vectors = (IN + L - 1) / L;
         split(vectors, (long) B * IN * OUT, (worker, from, to) -> {
             int i0 = from * L, i1 = Math.min(IN, to * L);
-            for (int o = 0; o < OUT; o++) {
+            int block = 2 * L, bound = i0 + Math.max(0, Math.min(i1, IN / L * L) - i0) / block * block;
+            int o = 0;
+            for (; o + 4 <= OUT; o += 4) {
+                int r0 = o * IN, r1 = r0 + IN, r2 = r1 + IN, r3 = r2 + IN;
+                for (int i = i0; i < bound; i += block) {
+                    FloatVector a00 = FloatVector.fromArray(S, dweight, r0 + i), a01 = FloatVector.fromArray(S, dweight, r0 + i + L);
+                    FloatVector a10 = FloatVector.fromArray(S, dweight, r1 + i), a11 = FloatVector.fromArray(S, dweight, r1 + i + L);
+                    FloatVector a20 = FloatVector.fromArray(S, dweight, r2 + i), a21 = FloatVector.fromArray(S, dweight, r2 + i + L);
+                    FloatVector a30 = FloatVector.fromArray(S, dweight, r3 + i), a31 = FloatVector.fromArray(S, dweight, r3 + i + L);
+                    for (int b = 0, x = i, d = o; b < B; b++, x += IN, d += OUT) {
+                        FloatVector x0 = FloatVector.fromArray(S, in, x), x1 = FloatVector.fromArray(S, in, x + L);
+                        FloatVector g0 = FloatVector.broadcast(S, dout[d]);
+                        a00 = g0.fma(x0, a00);
+                        a01 = g0.fma(x1, a01);
+                        FloatVector g1 = FloatVector.broadcast(S, dout[d + 1]);
+                        a10 = g1.fma(x0, a10);
+                        a11 = g1.fma(x1, a11);
+                        FloatVector g2 = FloatVector.broadcast(S, dout[d + 2]);
+                        a20 = g2.fma(x0, a20);
+                        a21 = g2.fma(x1, a21);
+                        FloatVector g3 = FloatVector.broadcast(S, dout[d + 3]);
+                        a30 = g3.fma(x0, a30);
+                        a31 = g3.fma(x1, a31);
+                    }
+                    a00.intoArray(dweight, r0 + i);
+                    a01.intoArray(dweight, r0 + i + L);
+                    a10.intoArray(dweight, r1 + i);
+                    a11.intoArray(dweight, r1 + i + L);
+                    a20.intoArray(dweight, r2 + i);
+                    a21.intoArray(dweight, r2 + i + L);
+                    a30.intoArray(dweight, r3 + i);
+                    a31.intoArray(dweight, r3 + i + L);
+                }
+                for (int r = o; r < o + 4 && bound < i1; r++) { // columns past the last whole block
+                    for (int b = 0; b < B; b++) {
+                        axpy(dweight, r * IN + bound, dout[b * OUT + r], in, b * IN + bound, i1 - bound);
+                    }
+                }
+            }
+            for (; o < OUT; o++) { // the last outputs, a row of axpys each
                 for (int b = 0; b < B; b++) {
                     axpy(dweight, o * IN + i0, dout[b * OUT + o], in, b * IN + i0, i1 - i0);
                 }
