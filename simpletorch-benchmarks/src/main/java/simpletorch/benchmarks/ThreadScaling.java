@@ -17,7 +17,8 @@ import simpletorch.train.Trainer;
  * <ol>
  *   <li>how often a busy thread loses its core, with one and with two threads busy (a loop that reads the clock
  *       and counts the gaps);</li>
- *   <li>how multiply-add throughput scales from one thread to two when nothing is shared (registers only);</li>
+ *   <li>how multiply-add throughput scales from one thread to two when nothing is shared (registers only), and a
+ *       memory copy of 2 MB per thread (L2 and L3);</li>
  *   <li>how SimpleNet training scales: one trainer on one thread, one trainer on two threads (the product), and two
  *       independent trainers on one thread each, batch 16 each (nothing shared and nothing to wait for: the most two
  *       threads could give this workload here).</li>
@@ -38,6 +39,10 @@ public final class ThreadScaling {
         for (int threads = 1; threads <= 2; threads++) {
             System.out.printf(Locale.ROOT, "  %d thread%s: %.1f G multiply-adds/s%n", threads, threads == 1 ? "" : "s",
                     fma(threads, 300_000_000L));
+        }
+        System.out.println("Memory copy, 2 MB to 2 MB per thread for 1 s (read + written bytes)");
+        for (int threads = 1; threads <= 2; threads++) {
+            System.out.printf(Locale.ROOT, "  %d thread%s: %.0f GB/s%n", threads, threads == 1 ? "" : "s", copy(threads));
         }
         System.out.println("SimpleNet training, 800 steps of 32 images a round (rounds: images/s)");
         report("1 trainer, 1 thread     ", () -> trainers(1, 1, 32));
@@ -92,6 +97,34 @@ public final class ThreadScaling {
         for (String l : lines) {
             System.out.println(l);
         }
+    }
+
+    /** Bytes per second, in billions, that {@code threads} threads copying their own 2 MB arrays move together. */
+    private static double copy(int threads) throws InterruptedException {
+        Thread[] ts = new Thread[threads];
+        double[] rates = new double[threads];
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            ts[t] = new Thread(() -> {
+                float[] src = new float[1 << 19], dst = new float[1 << 19];
+                java.util.Arrays.fill(src, 1f);
+                long bytes = 0, start = System.nanoTime();
+                while (System.nanoTime() - start < 1_000_000_000L) {
+                    System.arraycopy(src, 0, dst, 0, src.length);
+                    bytes += 8L * src.length;
+                }
+                rates[id] = bytes / ((System.nanoTime() - start) / 1e9) / 1e9;
+            });
+            ts[t].start();
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
+        double sum = 0;
+        for (double r : rates) {
+            sum += r;
+        }
+        return sum;
     }
 
     /** Multiply-adds per second, in billions, of {@code threads} threads each running {@code iterations} x 10. */
