@@ -65,35 +65,27 @@ public final class ThreadScaling {
     }
 
     private static void gaps(int threads) throws InterruptedException {
-        Thread[] ts = new Thread[threads];
         String[] lines = new String[threads];
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            ts[t] = new Thread(() -> {
-                long duration = 3_000_000_000L, start = System.nanoTime(), last = start;
-                long small = 0, large = 0, lostNanos = 0, max = 0;
-                while (last - start < duration) {
-                    long now = System.nanoTime(), d = now - last;
-                    if (d > 20_000) {
-                        lostNanos += d;
-                        max = Math.max(max, d);
-                        if (d < 1_000_000) {
-                            small++;
-                        } else {
-                            large++;
-                        }
+        onThreads(threads, id -> {
+            long duration = 3_000_000_000L, start = System.nanoTime(), last = start;
+            long small = 0, large = 0, lostNanos = 0, max = 0;
+            while (last - start < duration) {
+                long now = System.nanoTime(), d = now - last;
+                if (d > 20_000) {
+                    lostNanos += d;
+                    max = Math.max(max, d);
+                    if (d < 1_000_000) {
+                        small++;
+                    } else {
+                        large++;
                     }
-                    last = now;
                 }
-                lines[id] = String.format(Locale.ROOT, "  %d busy, thread %d: %d gaps of 20 us-1 ms, %d of 1 ms or more"
-                        + " (longest %.1f ms); %.1f%% of the time lost", threads, id, small, large, max / 1e6,
-                        100.0 * lostNanos / duration);
-            });
-            ts[t].start();
-        }
-        for (Thread t : ts) {
-            t.join();
-        }
+                last = now;
+            }
+            lines[id] = String.format(Locale.ROOT, "  %d busy, thread %d: %d gaps of 20 us-1 ms, %d of 1 ms or more"
+                    + " (longest %.1f ms); %.1f%% of the time lost", threads, id, small, large, max / 1e6,
+                    100.0 * lostNanos / duration);
+        });
         for (String l : lines) {
             System.out.println(l);
         }
@@ -101,25 +93,17 @@ public final class ThreadScaling {
 
     /** Bytes per second, in billions, that {@code threads} threads copying their own 2 MB arrays move together. */
     private static double copy(int threads) throws InterruptedException {
-        Thread[] ts = new Thread[threads];
         double[] rates = new double[threads];
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            ts[t] = new Thread(() -> {
-                float[] src = new float[1 << 19], dst = new float[1 << 19];
-                java.util.Arrays.fill(src, 1f);
-                long bytes = 0, start = System.nanoTime();
-                while (System.nanoTime() - start < 1_000_000_000L) {
-                    System.arraycopy(src, 0, dst, 0, src.length);
-                    bytes += 8L * src.length;
-                }
-                rates[id] = bytes / ((System.nanoTime() - start) / 1e9) / 1e9;
-            });
-            ts[t].start();
-        }
-        for (Thread t : ts) {
-            t.join();
-        }
+        onThreads(threads, id -> {
+            float[] src = new float[1 << 19], dst = new float[1 << 19];
+            java.util.Arrays.fill(src, 1f);
+            long bytes = 0, start = System.nanoTime();
+            while (System.nanoTime() - start < 1_000_000_000L) {
+                System.arraycopy(src, 0, dst, 0, src.length);
+                bytes += 8L * src.length;
+            }
+            rates[id] = bytes / ((System.nanoTime() - start) / 1e9) / 1e9;
+        });
         double sum = 0;
         for (double r : rates) {
             sum += r;
@@ -129,17 +113,9 @@ public final class ThreadScaling {
 
     /** Multiply-adds per second, in billions, of {@code threads} threads each running {@code iterations} x 10. */
     private static double fma(int threads, long iterations) throws InterruptedException {
-        Thread[] ts = new Thread[threads];
         double[] sink = new double[threads];
         long start = System.nanoTime();
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            ts[t] = new Thread(() -> sink[id] = chains(iterations));
-            ts[t].start();
-        }
-        for (Thread t : ts) {
-            t.join();
-        }
+        onThreads(threads, id -> sink[id] = chains(iterations));
         double seconds = (System.nanoTime() - start) / 1e9;
         if (Double.isNaN(sink[0])) {
             System.out.println(); // keeps the result alive
@@ -200,6 +176,19 @@ public final class ThreadScaling {
             t.join();
         }
         return trainers * steps * (double) batch / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Runs body(0), body(1), ... on that many new threads at once and waits for all of them. */
+    private static void onThreads(int threads, java.util.function.IntConsumer body) throws InterruptedException {
+        Thread[] ts = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            ts[t] = new Thread(() -> body.accept(id));
+            ts[t].start();
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
     }
 
     private static void await(CyclicBarrier barrier) {
