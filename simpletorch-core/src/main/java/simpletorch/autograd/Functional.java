@@ -318,8 +318,7 @@ public final class Functional {
         Supplier<String> label = () -> "relu+max_pool2d k" + KH + "x" + KW + " s" + strideH + " @" + g.H() + "x" + g.W()
                 + " x" + g.C();
         long t = Profiler.start();
-        PoolKernels.maxPool2dForward(out.data(), argmax, x.data(), g);
-        ElementwiseKernels.reluForward(out.data(), out.data(), out.numel());
+        PoolKernels.maxPool2dReluForward(out.data(), argmax, x.data(), g);
         Profiler.forward(t, label);
         if (recording(x)) {
             out.setGradFn(new Node("relu_max_pool2d", new Tensor[] {x}, timed(label,

@@ -10,6 +10,23 @@ public final class PoolKernels {
     }
 
     /**
+     * Max pooling of {@code relu(in)}, computed as pooling then ReLU (they commute): the winners are those of
+     * {@code in}, the values {@code Math.max(max, 0)}. On the vector 2x2 path the ReLU is applied as the maxima
+     * are stored (one pass over the planes instead of two); elsewhere it is a second pass.
+     */
+    public static void maxPool2dReluForward(float[] out, int[] argmax, float[] in, PoolGeometry g) {
+        int H = g.H(), W = g.W();
+        if (g.KH() == 2 && g.KW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
+                && Gemm.vectorEnabled() && VectorPool.applies(H, W)) {
+            Parallel.parallelFor(g.N() * g.C(),
+                    (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, from, to, H, W, true));
+            return;
+        }
+        maxPool2dForward(out, argmax, in, g);
+        ElementwiseKernels.reluForward(out, out, g.N() * g.C() * g.OH() * g.OW());
+    }
+
+    /**
      * @param out    [N, C, OH, OW], overwritten with the window maxima
      * @param argmax [N, C, OH, OW], overwritten with the winner's index within its input plane
      * @param in     [N, C, H, W]
@@ -18,7 +35,8 @@ public final class PoolKernels {
         int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
         if (g.KH() == 2 && g.KW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0) {
             if (Gemm.vectorEnabled() && VectorPool.applies(H, W)) {
-                Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, from, to, H, W));
+                Parallel.parallelFor(g.N() * g.C(),
+                        (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, from, to, H, W, false));
             } else {
                 Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> maxPool2x2(out, argmax, in, from, to, H, W));
             }

@@ -43,8 +43,11 @@ final class VectorPool {
         return JIT_OK && I.length() == L && W % L == 0 && (H / 2) * (W / 2) % L == 0;
     }
 
-    /** Planes [from, to) of [*, H, W] into out and argmax [*, H/2, W/2]. */
-    static void maxPool2x2(float[] out, int[] argmax, float[] in, int from, int to, int H, int W) {
+    /**
+     * Planes [from, to) of [*, H, W] into out and argmax [*, H/2, W/2]; with {@code relu} the maxima are stored as
+     * {@code Math.max(max, 0)} (a ReLU before the pooling, applied after it: they commute), the winners unchanged.
+     */
+    static void maxPool2x2(float[] out, int[] argmax, float[] in, int from, int to, int H, int W, boolean relu) {
         int OH = H / 2, OW = W / 2, P = OH * OW;
         int[] corner = corners(OH, OW, W); // corner[o]: the top-left element of output o's window, in its plane
         for (int plane = from; plane < to; plane++) {
@@ -64,12 +67,17 @@ final class VectorPool {
                 FloatVector max = top.max(bottom);
                 if (max.test(VectorOperators.IS_NAN).anyTrue()) {
                     PoolKernels.maxPool2x2Outputs(out, argmax, in, plane, o, o + L, H, W);
+                    if (relu) {
+                        for (int i = outOff + o; i < outOff + o + L; i++) {
+                            out[i] = Math.max(out[i], 0f);
+                        }
+                    }
                     continue;
                 }
                 IntVector topIndex = IntVector.zero(I).blend(1, bWins.cast(I));
                 IntVector bottomIndex = IntVector.broadcast(I, W).blend(W + 1, dWins.cast(I));
                 IntVector index = topIndex.blend(bottomIndex, bottomWins.cast(I)).add(IntVector.fromArray(I, corner, o));
-                max.intoArray(out, outOff + o);
+                (relu ? max.max(0f) : max).intoArray(out, outOff + o);
                 index.intoArray(argmax, outOff + o);
             }
         }

@@ -52,6 +52,34 @@ class ReluMaxPoolFusionTest {
         });
     }
 
+    /**
+     * Rows of whole vectors take the Vector API kernel (on JDK 25+), which applies the ReLU as it stores the maxima:
+     * still bit for bit ReLU then pooling, with NaNs (their windows redone by the scalar code), infinities and both
+     * zeros among the values.
+     */
+    @ParameterizedTest(name = "threads={0}")
+    @CsvSource({"1", "2"})
+    void fusedEqualsReluThenPoolOnWholeVectorRowsWithNaNs(int threads) {
+        Threads.with(threads, () -> {
+            Generator g = new Generator(71);
+            int[] shape = {2, 3, 8, 32};
+            float[] values = awkward(g, 2 * 3 * 8 * 32);
+            float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f};
+            for (int i = 0; i < values.length; i += 37) {
+                values[i] = specials[(i / 37) % specials.length];
+            }
+            Tensor unfused = Functional.maxPool2d(Functional.relu(Tensor.of(values, shape)), 2, 2, 2, 2, 0, 0);
+            Tensor fused = Functional.reluMaxPool2d(Tensor.of(values, shape), 2, 2, 2, 2, 0, 0);
+            int nans = 0;
+            for (int i = 0; i < fused.numel(); i++) {
+                assertThat(Float.floatToRawIntBits(fused.data()[i]))
+                        .as("value %d", i).isEqualTo(Float.floatToRawIntBits(unfused.data()[i]));
+                nans += Float.isNaN(fused.data()[i]) ? 1 : 0;
+            }
+            assertThat(nans).as("pooled NaNs").isPositive();
+        });
+    }
+
     @ParameterizedTest(name = "threads={0}")
     @CsvSource({"1", "2"})
     void sequentialFusesReluFollowedByMaxPool(int threads) {
