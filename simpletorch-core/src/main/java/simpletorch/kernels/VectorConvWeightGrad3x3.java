@@ -14,9 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
  * border (so every shifted row is a plain unaligned load, padding included); the output gradient too, with rows
  * rounded up to whole vectors and output channels up to a multiple of 4 (zeros in the extra places, so extra lanes
  * add nothing), unless it already has that shape. The micro-kernel keeps a 4-output-channel x 3-kw tile of 12
- * vector accumulators and walks the rows of every image: per row 4 + 3 loads feed 12 FMAs, and the accumulators
- * are stored once per tile, not once per image (that halved the kernel's time on SimpleNet's conv2). Accumulators go to a per-worker buffer of
- * vector partial sums, {@code [OCp][C][3][3][L]}; {@link #reduce} adds their lanes in a fixed order at the end.
+ * vector accumulators and walks the rows of a group of {@link #GROUP} images: per row 4 + 3 loads feed 12 FMAs,
+ * and the accumulators are stored once per tile and group, not once per image (per image stores were twice as
+ * slow on SimpleNet's conv2; all images at once streamed the operands from L2). Accumulators go to a per-worker
+ * buffer of vector partial sums, {@code [OCp][C][3][3][L]}; {@link #reduce} adds their lanes in a fixed order at
+ * the end.
  *
  * <p>Measured (conv1 of SimpleNet, 3 -> 16 channels at 32x32): im2col + packing took ~35 of the ~43 us per image
  * that the GEMM path spent here. Only called when {@link Gemm#vectorEnabled()}.
@@ -26,6 +28,13 @@ final class VectorConvWeightGrad3x3 {
     static final int L = S.length();
     /** Output channels per tile. */
     private static final int OB = 4;
+    /**
+     * Images whose rows one tile call walks before its accumulators are stored. All of a worker's images (up to 16
+     * for SimpleNet) stream the tile's operands from L2; a few at a time keep them in L1 across the kh, channel and
+     * column loops, at the price of storing the accumulators more often. Measured (bench, 2 threads, alternating):
+     * 2, 3 and 4 all beat 16 by 5-10% of a training step; 3 is in the middle.
+     */
+    static final int GROUP = 3;
 
     private VectorConvWeightGrad3x3() {
     }
@@ -71,13 +80,18 @@ final class VectorConvWeightGrad3x3 {
             dStart = 0;
         }
         int plane = OH * OWv;
-        for (int ob = 0; ob < OCp; ob += OB) {
-            for (int c = 0; c < C; c++) {
-                for (int kh = 0; kh < 3; kh++) {
-                    int acc = partOff + ((ob * C + c) * 9 + kh * 3) * L; // (ob, c, kh, kw = 0), lane 0
-                    for (int col = 0; col < OWv; col += L) {
-                        tile(part, acc, C * 9 * L, d, dStart + ob * plane + col, plane, OWv, dImage,
-                                x, (c * Hp + kh) * Wp + col, Wp, xImage, OH, images);
+        int group = Math.max(1, Math.min(images, GROUP));
+        for (int g0 = 0; g0 < images; g0 += group) {
+            int n = Math.min(group, images - g0);
+            int dg = dStart + g0 * dImage, xg = g0 * xImage;
+            for (int ob = 0; ob < OCp; ob += OB) {
+                for (int c = 0; c < C; c++) {
+                    for (int kh = 0; kh < 3; kh++) {
+                        int acc = partOff + ((ob * C + c) * 9 + kh * 3) * L; // (ob, c, kh, kw = 0), lane 0
+                        for (int col = 0; col < OWv; col += L) {
+                            tile(part, acc, C * 9 * L, d, dg + ob * plane + col, plane, OWv, dImage,
+                                    x, xg + (c * Hp + kh) * Wp + col, Wp, xImage, OH, n);
+                        }
                     }
                 }
             }
