@@ -137,7 +137,7 @@ final class DatasetOptions {
             return 10;
         }
         DatasetChoice c = new DatasetChoice.Converter().convert(dataset);
-        return c == DatasetChoice.CIFAR100 && labels.equals("coarse") ? 20 : c.numClasses();
+        return c == DatasetChoice.CIFAR100 && labels.equals("coarse") ? Cifar100.COARSE_CLASSES.size() : c.numClasses();
     }
 
     /** For messages: {@code CIFAR-10}, {@code image folder pets}, ... */

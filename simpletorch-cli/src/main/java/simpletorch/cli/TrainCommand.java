@@ -373,11 +373,12 @@ final class TrainCommand implements Callable<Integer> {
         loader.start();
         JitWarmup.Result warm = null;
         try {
-            Module throwaway = Models.get(options.model()).create(shape[0], shape[1], shape[2], dataset.expectedClasses());
+            int classes = dataset.expectedClasses();
+            Module throwaway = Models.get(options.model()).create(shape[0], shape[1], shape[2], classes);
             Trainer trainer = new Trainer(throwaway, newOptimizer(throwaway, options),
                     new CrossEntropyLoss((float) options.labelSmoothing()), null);
-            warm = JitWarmup.run(trainer, options.batchSize(), shape, dataset.expectedClasses(),
-                    JitWarmup.DEFAULT_MAX_STEPS, loading::isDone);
+            warm = JitWarmup.run(trainer, options.batchSize(), shape, classes, JitWarmup.DEFAULT_MAX_STEPS,
+                    loading::isDone);
         } catch (RuntimeException e) {
             // A model that does not fit the expected shape: no warm-up; the real model reports the problem.
         }
@@ -502,7 +503,8 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         require(others.isEmpty(), "--resume continues a run with the options in its config.json; only --epochs, "
-                + "--threads, --log-every, --data-dir and the download options may be given with it, got " + String.join(", ", others));
+                + "--threads, --log-every, --data-dir, --profile, --no-jit-warmup and the download options may be given with it,"
+                + " got " + String.join(", ", others));
     }
 
     /** Rejects bad values before any work is done, so a typo does not cost a training run. */

@@ -122,7 +122,8 @@ class CheckpointDamageTest {
         Path dir = copyOfRun();
         TrainCommandTest.Run r = run("train", "--resume", dir.toString(), "--lr", "0.5");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("only --epochs, --threads, --log-every, --data-dir and the download options may be given with it, got --lr");
+        assertThat(r.err()).contains("only --epochs, --threads, --log-every, --data-dir, --profile, --no-jit-warmup and the download options"
+                + " may be given with it, got --lr");
         TrainCommandTest.Run again = run(args(TrainRunTest.TINY, "--out", dir.toString()));
         assertThat(again.exitCode()).isEqualTo(1);
         assertThat(again.err()).contains("already holds a run; continue it with --resume");

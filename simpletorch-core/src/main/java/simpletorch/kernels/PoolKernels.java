@@ -15,11 +15,9 @@ public final class PoolKernels {
      * are stored (one pass over the planes instead of two); elsewhere it is a second pass.
      */
     public static void maxPool2dReluForward(float[] out, int[] argmax, float[] in, PoolGeometry g) {
-        int H = g.H(), W = g.W();
-        if (g.KH() == 2 && g.KW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
-                && Gemm.vectorEnabled() && VectorPool.applies(H, W)) {
+        if (vectorPath(g)) {
             Parallel.parallelFor(g.N() * g.C(),
-                    (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, from, to, H, W, true));
+                    (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, from, to, g.H(), g.W(), true));
             return;
         }
         maxPool2dForward(out, argmax, in, g);
@@ -33,8 +31,8 @@ public final class PoolKernels {
      */
     public static void maxPool2dForward(float[] out, int[] argmax, float[] in, PoolGeometry g) {
         int H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
-        if (g.KH() == 2 && g.KW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0) {
-            if (Gemm.vectorEnabled() && VectorPool.applies(H, W)) {
+        if (isTwoByTwo(g)) {
+            if (vectorPath(g)) {
                 Parallel.parallelFor(g.N() * g.C(),
                         (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, from, to, H, W, false));
             } else {
@@ -190,13 +188,22 @@ public final class PoolKernels {
         });
     }
 
+    /** 2x2 windows at stride 2 without padding: the common pooling, with kernels of its own. */
+    private static boolean isTwoByTwo(PoolGeometry g) {
+        return g.KH() == 2 && g.KW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0;
+    }
+
+    /** Whether the forward pass takes {@link VectorPool}: a 2x2 geometry over planes of whole vectors. */
+    private static boolean vectorPath(PoolGeometry g) {
+        return isTwoByTwo(g) && Gemm.vectorEnabled() && VectorPool.applies(g.H(), g.W());
+    }
+
     /**
-     * Whether a backward pass that overwrites din takes {@link VectorPool#maxPool2x2Backward}: 2x2 windows at stride
-     * 2 without padding over planes the vector forward pass takes, of even height (so every element is in a window).
+     * Whether a backward pass that overwrites din takes {@link VectorPool#maxPool2x2Backward}: the vector forward's
+     * planes, of even height (so every element of din is in a window).
      */
     private static boolean vectorBackward(PoolGeometry g) {
-        return g.KH() == 2 && g.KW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
-                && g.H() % 2 == 0 && Gemm.vectorEnabled() && VectorPool.applies(g.H(), g.W());
+        return vectorPath(g) && g.H() % 2 == 0;
     }
 
     /** The definition, in double. Writes out and argmax. */

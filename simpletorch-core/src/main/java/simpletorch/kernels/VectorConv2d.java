@@ -28,7 +28,7 @@ final class VectorConv2d {
         VectorGemm.packA(ap, weight, 0, CKK, false, OC, CKK);
         // Rows of whole NR-column slices: the micro-kernel reads the columns in place (packing them cost 3-6 us of
         // the ~17 us per image of SimpleNet's conv1).
-        boolean inPlace = P % VectorGemm.NR == 0;
+        boolean inPlace = VectorGemm.readsInPlace(P);
         Parallel.parallelFor(g.N(), (worker, from, to) -> {
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
             float[] bp = inPlace ? null : Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(CKK, P));
@@ -67,7 +67,7 @@ final class VectorConv2d {
             java.util.Arrays.fill(parts, 0, workers * partSize, 0f);
         }
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(workers * OC);
-        boolean inPlace = P % VectorGemm.NR == 0;
+        boolean inPlace = VectorGemm.readsInPlace(P);
         Parallel.parallelFor(N, (worker, from, to) -> {
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
             float[] dcols = Scratch.get(Scratch.DCOLS, CKK * P);

@@ -35,6 +35,11 @@ final class VectorGemm {
         multiply(ap, bp, M, N, K, c, cOff, ldc, accumulate, null);
     }
 
+    /** Whether a plain row-major B with N columns can be read in place (whole NR-column slices) instead of packed. */
+    static boolean readsInPlace(int N) {
+        return N % NR == 0;
+    }
+
     /** Floats in A packed for an M x K product: whole panels of MR rows. */
     static int packedASize(int M, int K) {
         return (M + MR - 1) / MR * MR * K;
@@ -59,14 +64,13 @@ final class VectorGemm {
      * packed ({@code ldb} -1) or a plain row-major [K, N] matrix from {@code bOff} with rows {@code ldb} apart, read
      * in place: its NR-column slices are already what the micro-kernel reads. N must then be a multiple of NR.
      */
-    static void multiply(float[] ap, float[] b, int bOff, int ldb, int M, int N, int K, float[] c, int cOff, int ldc,
+    static void multiply(float[] ap, float[] bp, int bOff, int ldb, int M, int N, int K, float[] c, int cOff, int ldc,
                          boolean accumulate, float[] rowBias) {
         boolean packed = ldb < 0;
-        if (!packed && N % NR != 0) {
+        if (!packed && !readsInPlace(N)) {
             throw new IllegalArgumentException("unpacked B needs N a multiple of " + NR + ", got " + N);
         }
         int bStride = packed ? NR : ldb;
-        float[] bp = b;
         int mPanels = (M + MR - 1) / MR;
         int nPanels = (N + NR - 1) / NR;
         float[] tile = Scratch.get(Scratch.TILE, MR * NR);
