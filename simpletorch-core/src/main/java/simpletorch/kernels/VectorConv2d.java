@@ -27,15 +27,16 @@ final class VectorConv2d {
         float[] ap = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(OC, CKK));
         VectorGemm.packA(ap, weight, 0, CKK, false, OC, CKK);
         // Rows of whole NR-column slices: the micro-kernel reads the columns in place (packing them cost 3-6 us of
-        // the ~17 us per image of SimpleNet's conv1).
+        // the ~17 us per image of SimpleNet's conv1), from rows one cache line longer than P (see im2col's stride).
         boolean inPlace = VectorGemm.readsInPlace(P);
+        int ld = inPlace ? P + VectorGemm.ROW_GAP : P;
         Parallel.parallelFor(g.N(), (worker, from, to) -> {
-            float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
+            float[] cols = Scratch.get(Scratch.IM2COL, CKK * ld);
             float[] bp = inPlace ? null : Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(CKK, P));
             for (int n = from; n < to; n++) {
-                Conv2dKernels.im2col(cols, in, n * g.inImageSize(), g);
+                Conv2dKernels.im2col(cols, ld, in, n * g.inImageSize(), g);
                 if (inPlace) {
-                    VectorGemm.multiply(ap, cols, 0, P, OC, P, CKK, out, n * OC * P, P, false, bias);
+                    VectorGemm.multiply(ap, cols, 0, ld, OC, P, CKK, out, n * OC * P, P, false, bias);
                 } else {
                     VectorGemm.packB(bp, cols, 0, P, false, CKK, P);
                     VectorGemm.multiply(ap, bp, OC, P, CKK, out, n * OC * P, P, false, bias);

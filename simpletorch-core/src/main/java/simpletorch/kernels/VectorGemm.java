@@ -8,8 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Both operands are first packed into panels (A into MR-row panels stored column by column, B into NR-column
  * panels stored row by row, zero-padded at the edges), so that the micro-kernel reads both with unit stride and
- * never needs a masked load. The micro-kernel keeps an MR x NR tile of C in 12 vector registers
- * (6 rows x 2 vectors) and runs one flat loop over K: one broadcast of A and two FMAs per row and step. Those
+ * never needs a masked load. The micro-kernel keeps an MR x NR tile of C in vector registers (6 rows x 2 vectors,
+ * 12 registers, where the machine has 32 of them; 4 rows x 2 vectors, 8 registers, where it has 16: see
+ * {@link VectorRegisters}) and runs one flat loop over K: one broadcast of A and two FMAs per row and step. Those
  * are the rules that keep the JIT from boxing vectors on JDK 17 (../shared/research/performance.md).
  *
  * <p>This class links against {@code jdk.incubator.vector}; it is only touched when {@link Gemm} found that
@@ -18,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    static final int MR = 6;
+    /** Rows of the register tile: 6 with 32 vector registers, 4 with 16 (a 6-row tile spills there). */
+    static final int MR = VectorRegisters.COUNT >= 32 ? 6 : 4;
     static final int NR = 2 * L;
 
     private VectorGemm() {
@@ -34,6 +36,12 @@ final class VectorGemm {
         packB(bp, b, bOff, ldb, transB, K, N);
         multiply(ap, bp, M, N, K, c, cOff, ldc, accumulate, null);
     }
+
+    /**
+     * Floats to leave between the rows of a B that the caller lays out to be read in place: one cache line, so
+     * that rows of a power-of-two length do not all fall into the same few sets of the L1 cache.
+     */
+    static final int ROW_GAP = 16;
 
     /** Whether a plain row-major B with N columns can be read in place (whole NR-column slices) instead of packed. */
     static boolean readsInPlace(int N) {
@@ -106,7 +114,7 @@ final class VectorGemm {
         for (int i0 = 0; i0 < M; i0 += MR) {
             int rows = Math.min(MR, M - i0);
             if (!transA && rows == MR) {
-                // The common case, unrolled: six row streams interleaved, no per-element test.
+                // The common case, unrolled: the panel's row streams interleaved, no per-element test.
                 int r0 = aOff + i0 * lda;
                 int r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
                 for (int k = 0; k < K; k++, dst += MR) {
@@ -114,8 +122,10 @@ final class VectorGemm {
                     ap[dst + 1] = a[r1 + k];
                     ap[dst + 2] = a[r2 + k];
                     ap[dst + 3] = a[r3 + k];
-                    ap[dst + 4] = a[r4 + k];
-                    ap[dst + 5] = a[r5 + k];
+                    if (MR == 6) {
+                        ap[dst + 4] = a[r4 + k];
+                        ap[dst + 5] = a[r5 + k];
+                    }
                 }
                 continue;
             }
@@ -160,11 +170,21 @@ final class VectorGemm {
     }
 
     /**
-     * C[6, NR] (+)= Apanel[6, K] * Bpanel[K, NR]; B rows are bStride apart, C rows ldc apart. Without accumulation the accumulators
-     * start from bias[r] (zeros when there is no bias), which adds a bias for free.
+     * C[MR, NR] (+)= Apanel[MR, K] * Bpanel[K, NR]; B rows are bStride apart, C rows ldc apart. Without
+     * accumulation the accumulators start from bias[r] (zeros when there is no bias), which adds a bias for free.
      */
     private static void kernel(float[] ap, int apOff, float[] bp, int bpOff, int bStride, int K,
                                float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+        if (MR == 6) {
+            kernel6(ap, apOff, bp, bpOff, bStride, K, c, cOff, ldc, accumulate, bias);
+        } else {
+            kernel4(ap, apOff, bp, bpOff, bStride, K, c, cOff, ldc, accumulate, bias);
+        }
+    }
+
+    /** {@link #kernel} with 6 rows: 12 accumulators, for machines with 32 vector registers. */
+    private static void kernel6(float[] ap, int apOff, float[] bp, int bpOff, int bStride, int K,
+                                float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
         FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
         FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
         FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
@@ -201,6 +221,37 @@ final class VectorGemm {
         store(c30, c31, c, cOff + 3 * ldc, accumulate);
         store(c40, c41, c, cOff + 4 * ldc, accumulate);
         store(c50, c51, c, cOff + 5 * ldc, accumulate);
+    }
+
+    /** {@link #kernel} with 4 rows: 8 accumulators, for machines with 16 vector registers. */
+    private static void kernel4(float[] ap, int apOff, float[] bp, int bpOff, int bStride, int K,
+                                float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+        FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(S, bias[3]), c31 = c30;
+        for (int k = 0; k < K; k++) {
+            int bi = bpOff + k * bStride;
+            int ai = apOff + k * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        store(c00, c01, c, cOff, accumulate);
+        store(c10, c11, c, cOff + ldc, accumulate);
+        store(c20, c21, c, cOff + 2 * ldc, accumulate);
+        store(c30, c31, c, cOff + 3 * ldc, accumulate);
     }
 
     private static void store(FloatVector v0, FloatVector v1, float[] c, int off, boolean accumulate) {

@@ -204,7 +204,8 @@ class Conv2dKernelsTest {
     /**
      * The whole-plane im2col (stride 1, output rows as wide as the input's) against the row-by-row one, element for
      * element: "same" padding of 1x1, 3x3 and 5x5 kernels, more padding above than the kernel needs, images one
-     * pixel wide, and a buffer full of garbage to overwrite.
+     * pixel wide, and a buffer full of garbage to overwrite. Both again with rows further apart than their length
+     * (as the forward pass lays them out for the GEMM): the same rows, and the gaps between them left alone.
      */
     @Test
     void sameWidthIm2colEqualsTheRowByRowOne() {
@@ -216,12 +217,25 @@ class Conv2dKernelsTest {
             ConvGeometry g = new ConvGeometry(3, s[0], s[1], s[2], 4, s[3], s[4], 1, 1, s[5], s[6]);
             assertThat(g.OW()).as("a same-width geometry").isEqualTo(g.W());
             float[] in = TestData.uniform(gen, 3 * g.inImageSize());
-            int size = s[0] * s[3] * s[4] * g.OH() * g.OW();
+            int P = g.OH() * g.OW(), rows = s[0] * s[3] * s[4];
             for (int n = 0; n < 3; n++) {
-                float[] want = TestData.uniform(gen, size), got = TestData.uniform(gen, size);
-                Conv2dKernels.im2colByRows(want, in, n * g.inImageSize(), g);
-                Conv2dKernels.im2colSameWidth(got, in, n * g.inImageSize(), g);
+                float[] want = TestData.uniform(gen, rows * P), got = TestData.uniform(gen, rows * P);
+                Conv2dKernels.im2colByRows(want, P, in, n * g.inImageSize(), g);
+                Conv2dKernels.im2colSameWidth(got, P, in, n * g.inImageSize(), g);
                 assertThat(got).as("%s image %d", Arrays.toString(s), n).containsExactly(want);
+                int ld = P + 5;
+                float[] garbage = TestData.uniform(gen, rows * ld);
+                float[] byRows = garbage.clone(), sameWidth = garbage.clone();
+                Conv2dKernels.im2colByRows(byRows, ld, in, n * g.inImageSize(), g);
+                Conv2dKernels.im2colSameWidth(sameWidth, ld, in, n * g.inImageSize(), g);
+                for (int r = 0; r < rows; r++) {
+                    assertThat(Arrays.copyOfRange(byRows, r * ld, r * ld + P)).as("%s row %d, by rows, ld %d",
+                            Arrays.toString(s), r, ld).containsExactly(Arrays.copyOfRange(want, r * P, (r + 1) * P));
+                    assertThat(Arrays.copyOfRange(sameWidth, r * ld, (r + 1) * ld)).as("%s row %d and gap, same width",
+                            Arrays.toString(s), r).containsExactly(Arrays.copyOfRange(byRows, r * ld, (r + 1) * ld));
+                    assertThat(Arrays.copyOfRange(byRows, r * ld + P, (r + 1) * ld)).as("%s gap %d", Arrays.toString(s), r)
+                            .containsExactly(Arrays.copyOfRange(garbage, r * ld + P, (r + 1) * ld));
+                }
             }
         }
     }

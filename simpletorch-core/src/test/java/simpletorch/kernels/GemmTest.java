@@ -23,7 +23,7 @@ class GemmTest {
     /**
      * Every layout of {@link Gemm#sgemm} on both paths (Vector API and scalar) against the naive GEMM, with
      * offsets, leading dimensions wider than the matrices, overwrite and accumulate. The sizes straddle the
-     * vector kernel's tile (6 rows, 2 vectors of 8 or 16 floats) so full tiles, edge tiles and single elements
+     * vector kernel's tile (6 or 4 rows, 2 vectors of 8 or 16 floats) so full tiles, edge tiles and single elements
      * all occur.
      */
     @ParameterizedTest(name = "M={0} N={1} K={2} transA={3} transB={4} vector={5}")
@@ -84,8 +84,24 @@ class GemmTest {
                 1, new float[8], 0, 8, false, null)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * The register tile follows {@code -Dsimpletorch.vectorRegisters} (the build runs this class once with each
+     * value), and otherwise the machine: 6 rows with 32 vector registers, 4 with 16.
+     */
+    @Test
+    void theTileFollowsTheVectorRegisters() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.VECTOR_AVAILABLE, "needs the Vector API module");
+        String forced = System.getProperty("simpletorch.vectorRegisters");
+        if (forced != null) {
+            assertThat(VectorRegisters.COUNT).isEqualTo(Integer.parseInt(forced));
+        }
+        assertThat(VectorRegisters.COUNT).isIn(16, 32);
+        assertThat(VectorGemm.MR).isEqualTo(VectorRegisters.COUNT == 32 ? 6 : 4);
+    }
+
     static Stream<Arguments> sgemmCases() {
-        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {6, 16, 4}, {6, 32, 9}, {7, 17, 13}, {13, 33, 27}, {17, 65, 130}, {2, 9, 1}};
+        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {6, 16, 4}, {6, 32, 9}, {7, 17, 13}, {13, 33, 27}, {17, 65, 130}, {2, 9, 1},
+                {4, 16, 5}, {5, 33, 8}, {8, 48, 3}};
         Stream.Builder<Arguments> cases = Stream.builder();
         for (int[] s : shapes) {
             for (boolean transA : new boolean[] {false, true}) {
