@@ -2,18 +2,20 @@ package simpletorch.kernels;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one place where kernels go parallel: {@link #parallelFor} splits a range into contiguous chunks, one per
- * worker. The thread count defaults to the number of processors and is set once by the application
- * ({@code --threads}).
+ * thread. The thread count defaults to the number of processors and is set once by the application
+ * ({@code --threads}). Thread k normally runs chunk k, but a chunk goes to whichever thread takes it first, so a
+ * thread that the machine has not scheduled yet does not hold the loop up (see {@link Job#runChunks}).
  *
  * <p>The workers are persistent and, after a job, spin for a short while ({@link #SPIN_NANOS}) before they park:
  * a training step issues dozens of parallel loops of a few hundred microseconds each, and waking a parked thread
  * costs tens of microseconds on a virtual machine (measured here: an empty parallel loop took 32 us through an
- * executor, and two threads gained 1.2x instead of 2x). Chunks are split deterministically by index, so the same
- * thread count gives the same result bit for bit. A loop started while another is running (from another thread,
+ * executor, and two threads gained 1.2x instead of 2x). Chunks are split deterministically by index, and a chunk
+ * computes the same whichever thread runs it, so the same thread count gives the same result bit for bit. A loop started while another is running (from another thread,
  * or from inside a worker) runs on its caller alone.
  */
 public final class Parallel {
@@ -88,50 +90,79 @@ public final class Parallel {
         return (int) ((long) n * chunk / chunks);
     }
 
-    /** Persistent workers 1..threads-1; the caller runs chunk 0. */
+    /** One parallel loop: its chunks, which of them are taken, how many are done. A new one per loop. */
+    static final class Job {
+        final RangeBody body;
+        final int n;
+        final int chunks;
+        final AtomicIntegerArray taken;
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(RangeBody body, int n, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.taken = new AtomicIntegerArray(chunks);
+        }
+
+        /**
+         * Runs every chunk not yet taken, starting with {@code own}: thread k normally runs chunk k (so an image
+         * stays on one core from one loop to the next), and a thread that finds its chunk taken or finishes early
+         * takes the ones nobody has started. A chunk runs once, whoever runs it, and computes the same thing.
+         */
+        void runChunks(int own) {
+            for (int i = 0; i < chunks; i++) {
+                int k = (own + i) % chunks;
+                if (taken.get(k) != 0 || !taken.compareAndSet(k, 0, 1)) {
+                    continue;
+                }
+                try {
+                    body.run(k, start(n, k, chunks), start(n, k + 1, chunks));
+                } catch (Throwable t) {
+                    if (failure == null) {
+                        failure = t;
+                    }
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    /**
+     * Persistent workers 1..threads-1 beside the caller. Each loop's chunks are taken, not assigned: a worker that
+     * the machine has not scheduled yet (on this VM a busy vCPU loses its core for 0.5-5 ms some 30 times a second)
+     * leaves its chunk to the caller instead of making the caller wait for it.
+     */
     private static final class Pool {
         final AtomicBoolean busy = new AtomicBoolean();
         private final Thread[] workers;
-        private final AtomicInteger pending = new AtomicInteger();
-        private volatile int generation;
+        private volatile Job job;
         private volatile boolean stopped;
-        private volatile Throwable failure;
-        // The job: written before generation is incremented, read after it is seen (volatile publication).
-        private RangeBody body;
-        private int n;
-        private int chunks;
 
         Pool(int threads) {
             workers = new Thread[threads - 1];
             for (int i = 0; i < workers.length; i++) {
-                int chunk = i + 1;
-                workers[i] = new Thread(() -> work(chunk), "simpletorch-worker-" + chunk);
+                int own = i + 1;
+                workers[i] = new Thread(() -> work(own), "simpletorch-worker-" + own);
                 workers[i].setDaemon(true);
                 workers[i].start();
             }
         }
 
         void run(int n, int chunks, RangeBody body) {
-            this.body = body;
-            this.n = n;
-            this.chunks = chunks;
-            failure = null;
-            pending.set(workers.length);
-            generation++;
+            Job j = new Job(body, n, chunks);
+            job = j;
             for (Thread w : workers) {
                 LockSupport.unpark(w);
             }
-            Throwable own = null;
-            try {
-                body.run(0, 0, start(n, 1, chunks));
-            } catch (Throwable t) {
-                own = t;
-            }
-            while (pending.get() > 0) {
+            j.runChunks(0);
+            while (j.done.get() < chunks) {
                 Thread.onSpinWait();
             }
-            this.body = null;
-            Throwable t = own != null ? own : failure;
+            job = null; // let the body go
+            Throwable t = j.failure;
             if (t instanceof RuntimeException re) {
                 throw re;
             }
@@ -143,12 +174,12 @@ public final class Parallel {
             }
         }
 
-        private void work(int chunk) {
-            int seen = 0;
+        private void work(int own) {
+            Job seen = null;
             while (true) {
                 long idleSince = System.nanoTime();
-                int g;
-                while ((g = generation) == seen && !stopped) {
+                Job j;
+                while (((j = job) == null || j == seen) && !stopped) {
                     long idle = System.nanoTime() - idleSince;
                     if (idle < SPIN_NANOS / 100) {
                         Thread.onSpinWait();
@@ -161,16 +192,8 @@ public final class Parallel {
                 if (stopped) {
                     return;
                 }
-                seen = g;
-                try {
-                    if (chunk < chunks) {
-                        body.run(chunk, start(n, chunk, chunks), start(n, chunk + 1, chunks));
-                    }
-                } catch (Throwable t) {
-                    failure = t;
-                } finally {
-                    pending.decrementAndGet();
-                }
+                seen = j;
+                j.runChunks(own % j.chunks);
             }
         }
 

@@ -48,6 +48,22 @@ class ParallelTest {
         })).isInstanceOf(IllegalStateException.class).hasMessage("boom in worker 2"));
     }
 
+    /**
+     * A thread runs its own chunk first and then every chunk nobody has taken, in order; a chunk runs once, and a
+     * thread that comes late finds nothing left (as when the machine did not schedule a worker in time).
+     */
+    @Test
+    void aThreadTakesItsOwnChunkThenTheOnesNobodyTook() {
+        List<int[]> runs = new ArrayList<>();
+        Parallel.Job job = new Parallel.Job((chunk, from, to) -> runs.add(new int[] {chunk, from, to}), 10, 3);
+        job.runChunks(1);
+        assertThat(runs).extracting(r -> r[0]).containsExactly(1, 2, 0);
+        assertThat(runs).extracting(r -> r[1] + "-" + r[2]).containsExactly("3-6", "6-10", "0-3");
+        assertThat(job.done.get()).isEqualTo(3);
+        job.runChunks(0);
+        assertThat(runs).hasSize(3);
+    }
+
     @Test
     void threadCountMustBePositive() {
         assertThatThrownBy(() -> Parallel.setThreads(0)).isInstanceOf(IllegalArgumentException.class)
