@@ -25,6 +25,7 @@ final class Scratch {
     private static final int SLOTS = 12;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
+    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);
 
     private Scratch() {
@@ -36,6 +37,15 @@ final class Scratch {
             buffers[slot] = new float[size];
         }
         return buffers[slot];
+    }
+
+    /** An int buffer of at least {@code size} elements (row offsets, owned by the calling thread). */
+    static int[] ints(int size) {
+        int[][] buffers = INTS.get();
+        if (buffers[0] == null || buffers[0].length < size) {
+            buffers[0] = new int[size];
+        }
+        return buffers[0];
     }
 
     /** A double buffer of at least {@code size} elements, set to zero over [0, size): for per-worker sums. */

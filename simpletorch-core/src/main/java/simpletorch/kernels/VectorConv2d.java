@@ -13,6 +13,9 @@ package simpletorch.kernels;
  * </pre>
  * The weight gradient is computed transposed so that both of its operands pack from contiguous rows (cols by
  * rows of P, dout gathered by pixel): the untransposed form needs cols^T, a gather over the whole image.
+ * 3x3 stride-1 layers skip the last two: their weight gradient is {@link VectorConvWeightGrad3x3}'s direct
+ * kernel, and with padding 1 their input gradient is one GEMM over shifted rows of the padded dout
+ * ({@link VectorConvInputGrad3x3}), without dcols and col2im.
  *
  * <p>Touches the Vector API through {@link VectorGemm}: only called when {@link Gemm#vectorEnabled()}.
  */
@@ -52,12 +55,19 @@ final class VectorConv2d {
         int OC = g.OC();
         int N = g.N();
         int workers = Math.min(Parallel.threads(), N);
+        boolean directInput = DIRECT_INPUT_GRAD && VectorConvInputGrad3x3.applies(g);
         float[] wt = null;
-        if (din != null) {
+        int[] bRow = null;
+        if (din != null && directInput) {
+            wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));
+            bRow = Scratch.ints(OC * 9);
+            VectorConvInputGrad3x3.prepare(wt, bRow, weight, g);
+        } else if (din != null) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(CKK, OC));
             VectorGemm.packA(wt, weight, 0, CKK, true, CKK, OC);
         }
         float[] weightT = wt;
+        int[] gatheredRows = bRow;
         boolean transposed = weightGradTransposed(OC, CKK);
         boolean direct = DIRECT_WEIGHT_GRAD && VectorConvWeightGrad3x3.applies(g);
         // Each worker sums its images' weight gradients privately (its own section of parts); the sections are
@@ -75,6 +85,9 @@ final class VectorConv2d {
             int partOff = worker * partSize;
             if (dweight != null && direct) {
                 VectorConvWeightGrad3x3.accumulateImages(parts, partOff, dout, in, from, to, g);
+            }
+            if (din != null && directInput) {
+                VectorConvInputGrad3x3.addImages(din, dout, weightT, gatheredRows, from, to, g);
             }
             for (int n = from; n < to; n++) {
                 int inOff = n * g.inImageSize();
@@ -98,7 +111,7 @@ final class VectorConv2d {
                         VectorGemm.multiply(ap, bp, OC, CKK, P, parts, partOff, CKK, true, null);
                     }
                 }
-                if (din != null) {
+                if (din != null && !directInput) {
                     if (inPlace) { // dout's rows are whole NR-column slices, read in place as in the forward pass
                         VectorGemm.multiply(weightT, dout, outOff, P, CKK, P, OC, dcols, 0, P, false, null);
                     } else {
@@ -139,6 +152,8 @@ final class VectorConv2d {
 
     /** -Dsimpletorch.directWeightGrad=false measures the GEMM path for 3x3 stride-1 layers too. */
     static final boolean DIRECT_WEIGHT_GRAD = !"false".equals(System.getProperty("simpletorch.directWeightGrad"));
+    /** -Dsimpletorch.directInputGrad=false measures the GEMM + col2im path for 3x3 "same" layers too. */
+    static final boolean DIRECT_INPUT_GRAD = !"false".equals(System.getProperty("simpletorch.directInputGrad"));
 
     /**
      * Whether the weight gradient is better computed transposed ([CKK, OC], rows of the patch) than as [OC, CKK]:

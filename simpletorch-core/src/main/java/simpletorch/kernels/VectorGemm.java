@@ -108,7 +108,35 @@ final class VectorGemm {
         }
     }
 
-    /** ap[panel][k][r] = op(A)[panel*MR + r][k], zero past row M. */
+    /**
+     * C[M, N] = A * B from a packed A, with B's rows gathered: row k of B is {@code b[bRow[k] + j]} for j in [0, N).
+     * The rows may overlap (shifted views of one image, as in {@link VectorConvInputGrad3x3}); N must be a multiple
+     * of NR. Overwrites C, whose rows past M are not written.
+     */
+    static void multiplyGathered(float[] ap, int M, int K, float[] b, int[] bRow, int N, float[] c, int cOff,
+                                 int ldc) {
+        if (N % NR != 0) {
+            throw new IllegalArgumentException("gathered B needs N a multiple of " + NR + ", got " + N);
+        }
+        int mPanels = (M + MR - 1) / MR;
+        float[] tile = Scratch.get(Scratch.TILE, MR * NR);
+        for (int j0 = 0; j0 < N; j0 += NR) {
+            for (int ip = 0; ip < mPanels; ip++) {
+                int i0 = ip * MR;
+                int rows = Math.min(MR, M - i0);
+                if (rows == MR) {
+                    gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + j0, ldc);
+                } else {
+                    gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, tile, 0, NR);
+                    for (int r = 0; r < rows; r++) {
+                        System.arraycopy(tile, r * NR, c, cOff + (i0 + r) * ldc + j0, NR);
+                    }
+                }
+            }
+        }
+    }
+
+        /** ap[panel][k][r] = op(A)[panel*MR + r][k], zero past row M. */
     static void packA(float[] ap, float[] a, int aOff, int lda, boolean transA, int M, int K) {
         int dst = 0;
         for (int i0 = 0; i0 < M; i0 += MR) {
@@ -252,6 +280,80 @@ final class VectorGemm {
         store(c10, c11, c, cOff + ldc, accumulate);
         store(c20, c21, c, cOff + 2 * ldc, accumulate);
         store(c30, c31, c, cOff + 3 * ldc, accumulate);
+    }
+
+    /** {@link #kernel} over gathered B rows (see {@link #multiplyGathered}), overwriting C. */
+    private static void gatheredKernel(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
+                                       float[] c, int cOff, int ldc) {
+        if (MR == 6) {
+            gatheredKernel6(ap, apOff, b, bRow, j0, K, c, cOff, ldc);
+        } else {
+            gatheredKernel4(ap, apOff, b, bRow, j0, K, c, cOff, ldc);
+        }
+    }
+
+    private static void gatheredKernel6(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
+                                        float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int k = 0; k < K; k++) {
+            int bi = bRow[k] + j0;
+            int ai = apOff + k * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        store(c00, c01, c, cOff, false);
+        store(c10, c11, c, cOff + ldc, false);
+        store(c20, c21, c, cOff + 2 * ldc, false);
+        store(c30, c31, c, cOff + 3 * ldc, false);
+        store(c40, c41, c, cOff + 4 * ldc, false);
+        store(c50, c51, c, cOff + 5 * ldc, false);
+    }
+
+    private static void gatheredKernel4(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
+                                        float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int k = 0; k < K; k++) {
+            int bi = bRow[k] + j0;
+            int ai = apOff + k * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        store(c00, c01, c, cOff, false);
+        store(c10, c11, c, cOff + ldc, false);
+        store(c20, c21, c, cOff + 2 * ldc, false);
+        store(c30, c31, c, cOff + 3 * ldc, false);
     }
 
     private static void store(FloatVector v0, FloatVector v1, float[] c, int off, boolean accumulate) {

@@ -43,6 +43,7 @@ class Conv2dKernelsTest {
             {2, 5, 13, 11, 9, 3, 1, 1},   // patch size 45 and 143 pixels: edge panels on both sides
             {2, 3, 12, 12, 16, 3, 1, 1},  // SimpleNet's conv1 (few output channels: weight gradient as [OC, CKK])
             {3, 16, 8, 8, 40, 3, 2, 1},   // a ResNet down-sampling conv: stride 2, channels past one panel
+            {2, 8, 6, 24, 4, 3, 1, 1},    // direct input gradient: whole channel tiles, three vectors per row
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */

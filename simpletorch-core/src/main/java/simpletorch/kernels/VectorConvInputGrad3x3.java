@@ -1,0 +1,123 @@
+package simpletorch.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The input gradient of a 3x3, stride-1 convolution with padding 1 (output as large as the input) computed as
+ * one GEMM per image over shifted views of the padded output gradient, without the column matrix and col2im:
+ *
+ * <pre>
+ *   din[c][y][x] += sum over oc, kh, kw of  weight[oc][c][kh][kw] * dout[oc][y + 1 - kh][x + 1 - kw]
+ *               =  sum over k = (oc, kh, kw) of  A[c][k] * B[k][p]          p = y*Wpad + x
+ *   A[c][k] = weight[oc][c][kh][kw],  B[k][p] = dpad[oc][p + (2 - kh)*Wpad + (2 - kw)]
+ * </pre>
+ *
+ * where {@code dpad} is dout with a zero border of one pixel, rows {@code Wpad = W + 2} wide. Row k of B is then
+ * plane oc of dpad read from a fixed offset, so B is never built: {@link VectorGemm#multiplyGathered} reads its
+ * rows where they lie. The products for the two border columns of each row ({@code x >= W}) are computed and
+ * dropped. Each din element is summed over all OC*9 terms in registers and added once; the GEMM + col2im path
+ * wrote and re-read a [C*9, H*W] column matrix per image (147 KB for SimpleNet's conv2). Measured on AVX2, conv2's
+ * whole backward per image (minimum of 400 calls): 83 against 90 us on one thread, 43 against 46-49 on two. A
+ * direct kernel (4 channels x 2 rows of accumulators, weights broadcast) was no faster than the GEMM path: the JIT
+ * kept its loop counters and bases on the stack. Only called when {@link Gemm#vectorEnabled()}.
+ */
+final class VectorConvInputGrad3x3 {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private VectorConvInputGrad3x3() {
+    }
+
+    static boolean applies(ConvGeometry g) {
+        return g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 1 && g.padW() == 1;
+    }
+
+    /** Floats of the packed weights. */
+    static int weightsSize(ConvGeometry g) {
+        return VectorGemm.packedASize(g.C(), g.OC() * 9);
+    }
+
+    /**
+     * Packs A (see the class comment) into the GEMM's MR-row panels, and writes B's row offsets into
+     * {@code bRow[0, OC*9)}. Both are the same for every image: done once per call, read by every worker.
+     */
+    static void prepare(float[] ap, int[] bRow, float[] weight, ConvGeometry g) {
+        int C = g.C(), K = g.OC() * 9, MR = VectorGemm.MR;
+        int dst = 0;
+        for (int c0 = 0; c0 < C; c0 += MR) {
+            for (int k = 0; k < K; k++) {
+                int oc = k / 9, j = k % 9;
+                for (int r = 0; r < MR; r++) {
+                    int c = c0 + r;
+                    ap[dst++] = c < C ? weight[(oc * C + c) * 9 + j] : 0f;
+                }
+            }
+        }
+        int Wpad = g.W() + 2, dPlane = planeSize(g);
+        for (int k = 0; k < K; k++) {
+            int oc = k / 9, kh = k % 9 / 3, kw = k % 3;
+            bRow[k] = oc * dPlane + (2 - kh) * Wpad + (2 - kw);
+        }
+    }
+
+    /** din[n] += the input gradient of image n, for n in [from, to); ap and bRow from {@link #prepare}. */
+    static void addImages(float[] din, float[] dout, float[] ap, int[] bRow, int from, int to, ConvGeometry g) {
+        int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
+        int Wpad = W + 2, dPlane = planeSize(g), N = columns(g);
+        float[] d = Scratch.get(Scratch.PADDED_OUT, OC * dPlane); // [OC][dPlane]: dout at row 1, column 1
+        float[] wide = Scratch.get(Scratch.DCOLS, C * N); // [C][N]: din's rows Wpad apart, border columns too
+        java.util.Arrays.fill(d, 0, OC * dPlane, 0f); // the border stays zero; each image writes the interior
+        for (int n = from; n < to; n++) {
+            for (int oc = 0; oc < OC; oc++) {
+                int src = (n * OC + oc) * H * W;
+                for (int y = 0; y < H; y++) {
+                    copyRow(dout, src + y * W, d, oc * dPlane + (y + 1) * Wpad + 1, W);
+                }
+            }
+            VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, N, wide, 0, N);
+            for (int c = 0; c < C; c++) {
+                for (int y = 0; y < H; y++) {
+                    addRow(wide, c * N + y * Wpad, din, ((n * C + c) * H + y) * W, W);
+                }
+            }
+        }
+    }
+
+    // Rows of a few vectors: the scalar loops ran at ~3 cycles per element (11 of the 42 us per image of
+    // SimpleNet's conv2), arraycopy per row costs more than the copy.
+    private static void copyRow(float[] src, int from, float[] dst, int to, int n) {
+        int x = 0;
+        for (; x <= n - L; x += L) {
+            FloatVector.fromArray(S, src, from + x).intoArray(dst, to + x);
+        }
+        for (; x < n; x++) {
+            dst[to + x] = src[from + x];
+        }
+    }
+
+    private static void addRow(float[] src, int from, float[] dst, int to, int n) {
+        int x = 0;
+        for (; x <= n - L; x += L) {
+            FloatVector.fromArray(S, dst, to + x).add(FloatVector.fromArray(S, src, from + x)).intoArray(dst, to + x);
+        }
+        for (; x < n; x++) {
+            dst[to + x] += src[from + x];
+        }
+    }
+
+    /** The GEMM's columns: the H rows of Wpad pixels, rounded up to whole NR-column panels. */
+    private static int columns(ConvGeometry g) {
+        int NR = VectorGemm.NR;
+        return (g.H() * (g.W() + 2) + NR - 1) / NR * NR;
+    }
+
+    /**
+     * Floats per padded plane: the image and its border, and enough after it that every gathered row of the last
+     * column panel stays inside the plane (those columns are border or rounding, and dropped).
+     */
+    private static int planeSize(ConvGeometry g) {
+        int Wpad = g.W() + 2;
+        return Math.max((g.H() + 2) * Wpad, 2 * Wpad + 2 + columns(g));
+    }
+}
