@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * border (so every shifted row is a plain unaligned load, padding included); the output gradient too, with rows
  * rounded up to whole vectors and output channels up to a multiple of 4 (zeros in the extra places, so extra lanes
  * add nothing), unless it already has that shape. The micro-kernel keeps a 4-output-channel x 3-kw tile of 12
- * vector accumulators and walks the rows of a group of {@link #GROUP} images: per row 4 + 3 loads feed 12 FMAs,
+ * vector accumulators and walks the rows of a group of images ({@link #group}): per row 4 + 3 loads feed 12 FMAs,
  * and the accumulators are stored once per tile and group, not once per image (per image stores were twice as
  * slow on SimpleNet's conv2; all images at once streamed the operands from L2). Accumulators go to a per-worker
  * buffer of vector partial sums, {@code [OCp][C][3][3][L]}; {@link #reduce} adds their lanes in a fixed order at
@@ -28,19 +28,30 @@ final class VectorConvWeightGrad3x3 {
     static final int L = S.length();
     /** Output channels per tile. */
     private static final int OB = 4;
-    /**
-     * Images whose rows one tile call walks before its accumulators are stored. All of a worker's images (up to 16
-     * for SimpleNet) stream the tile's operands from L2; a few at a time keep them in L1 across the kh, channel and
-     * column loops, at the price of storing the accumulators more often. Measured (bench, 2 threads, alternating):
-     * 2, 3 and 4 all beat 16 by 5-10% of a training step; 3 is in the middle.
-     */
-    static final int GROUP = 3;
+    /** At most this many images per group (see {@link #group}). */
+    static final int MAX_GROUP = 3;
+    /** Bytes of output-gradient rows a tile call may walk: half of a 32 KB L1 data cache. */
+    private static final int L1_BUDGET = 16 * 1024;
 
     private VectorConvWeightGrad3x3() {
     }
 
     static boolean applies(ConvGeometry g) {
         return g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1;
+    }
+
+    /**
+     * Images whose rows one tile call walks before its accumulators are stored. All of a worker's images (up to 16
+     * for SimpleNet) stream the tile's operands from L2; a few at a time keep them in L1 across the kh, channel and
+     * column loops, at the price of storing the accumulators more often. As many as keep the tile's OB output
+     * gradient planes within {@link #L1_BUDGET}, at most {@link #MAX_GROUP}. Measured (1 thread, AVX2, per image):
+     * SimpleNet's conv2 (16x16 planes) 48 / 42 / 41 / 45 us for groups of 1 / 2 / 3 / 4, so 3; conv1 (32x32
+     * planes, 16 KB for four) 17.7 / 23 / 26 / 27 us, so 1. (With groups of 3 for both, 2, 3 and 4 had all beaten
+     * 16 by 5-10% of a training step on AVX-512.)
+     */
+    static int group(ConvGeometry g) {
+        int planeBytes = g.OH() * roundUp(g.OW(), L) * Float.BYTES;
+        return Math.max(1, Math.min(MAX_GROUP, L1_BUDGET / (OB * planeBytes)));
     }
 
     /** Floats of one worker's partial sums. */
@@ -80,7 +91,7 @@ final class VectorConvWeightGrad3x3 {
             dStart = 0;
         }
         int plane = OH * OWv;
-        int group = Math.max(1, Math.min(images, GROUP));
+        int group = Math.max(1, Math.min(images, group(g)));
         for (int g0 = 0; g0 < images; g0 += group) {
             int n = Math.min(group, images - g0);
             int dg = dStart + g0 * dImage, xg = g0 * xImage;
