@@ -76,7 +76,7 @@ public final class Conv2dKernels {
         boolean direct = isDirect(g);
         // Each worker sums its images' weight gradients privately; the partial sums are added in worker order,
         // so the result depends on the thread count but not on scheduling.
-        int workers = Math.min(Parallel.threads(), N);
+        int workers = Parallel.chunks(N); // partial sums per chunk
         float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, workers * OC * CKK);
         if (parts != null) {
             java.util.Arrays.fill(parts, 0, workers * OC * CKK, 0f);

@@ -58,13 +58,13 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code body} over [0, n) in at most {@link #threads()} contiguous chunks and waits for all of them.
+     * Runs {@code body} over [0, n) in {@link #chunks chunks(n)} contiguous chunks and waits for all of them.
      * Chunk {@code k} always covers the same indices for a given n and thread count.
      *
-     * @return the number of chunks used (callers size per-worker scratch with {@link #threads()})
+     * @return the number of chunks used (callers size per-chunk partial sums with {@link #chunks})
      */
     public static int parallelFor(int n, RangeBody body) {
-        int chunks = Math.min(threads(), n);
+        int chunks = chunks(n);
         if (chunks <= 1) {
             if (n > 0) {
                 body.run(0, 0, n);
@@ -86,6 +86,32 @@ public final class Parallel {
         return chunks;
     }
 
+    /**
+     * How many chunks {@link #parallelFor} cuts [0, n) into: one per thread for a small range (a training batch of
+     * 32 images, so that the per-chunk partial sums stay few), and up to {@link #CHUNKS_PER_THREAD} per thread when
+     * each chunk still holds at least {@link #MIN_CHUNK} items (an evaluation batch of 256 images, the planes of a
+     * pooling layer). Depends on n and the thread count only, so the chunks, and the results, do too.
+     */
+    public static int chunks(int n) {
+        int t = threads();
+        if (t == 1) {
+            return Math.min(n, 1);
+        }
+        int perThread = Math.max(1, Math.min(CHUNKS_PER_THREAD, n / (t * MIN_CHUNK)));
+        return Math.min(n, t * perThread);
+    }
+
+    /**
+     * Chunks per thread for a large range. Each thread runs a contiguous run of them, so its items stay on its core
+     * from one loop to the next; a thread that finishes early takes the last chunks of one that has not reached
+     * them. Measured (AVX2 machine, inference at batch 256, 3 alternating pairs): 4 per thread 17,069 / 15,292 /
+     * 14,988 images/s against 14,029 / 13,799 / 13,749 with one; on training at batch 32, 2 per thread for every
+     * loop made no difference (7 pairs), so small ranges keep one.
+     */
+    static final int CHUNKS_PER_THREAD = 4;
+    /** The fewest items a chunk of a split range holds (see {@link #chunks}). */
+    static final int MIN_CHUNK = 16;
+
     private static int start(int n, int chunk, int chunks) {
         return (int) ((long) n * chunk / chunks);
     }
@@ -99,33 +125,50 @@ public final class Parallel {
         final AtomicInteger done = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(RangeBody body, int n, int chunks) {
+        final int threads;
+
+        Job(RangeBody body, int n, int chunks, int threads) {
             this.body = body;
             this.n = n;
             this.chunks = chunks;
+            this.threads = threads;
             this.taken = new AtomicIntegerArray(chunks);
         }
 
+        /** The first chunk of thread t's own run: thread t owns chunks [first(t), first(t + 1)). */
+        int first(int t) {
+            return (int) (((long) t * chunks + threads - 1) / threads);
+        }
+
         /**
-         * Runs every chunk not yet taken, starting with {@code own}: thread k normally runs chunk k (so an image
-         * stays on one core from one loop to the next), and a thread that finds its chunk taken or finishes early
-         * takes the ones nobody has started. A chunk runs once, whoever runs it, and computes the same thing.
+         * Runs thread {@code own}'s chunks in order, then every chunk not yet taken, from the end of each other
+         * thread's run backwards (the chunks that thread would have reached last). A chunk runs once, whoever runs
+         * it, and computes the same thing.
          */
         void runChunks(int own) {
-            for (int i = 0; i < chunks; i++) {
-                int k = (own + i) % chunks;
-                if (taken.get(k) != 0 || !taken.compareAndSet(k, 0, 1)) {
-                    continue;
+            for (int k = first(own); k < first(own + 1); k++) {
+                tryRun(k);
+            }
+            for (int i = 1; i < threads; i++) {
+                int t = (own + i) % threads;
+                for (int k = first(t + 1) - 1; k >= first(t); k--) {
+                    tryRun(k);
                 }
-                try {
-                    body.run(k, start(n, k, chunks), start(n, k + 1, chunks));
-                } catch (Throwable t) {
-                    if (failure == null) {
-                        failure = t;
-                    }
-                } finally {
-                    done.incrementAndGet();
+            }
+        }
+
+        private void tryRun(int k) {
+            if (taken.get(k) != 0 || !taken.compareAndSet(k, 0, 1)) {
+                return;
+            }
+            try {
+                body.run(k, start(n, k, chunks), start(n, k + 1, chunks));
+            } catch (Throwable t) {
+                if (failure == null) {
+                    failure = t;
                 }
+            } finally {
+                done.incrementAndGet();
             }
         }
     }
@@ -152,7 +195,7 @@ public final class Parallel {
         }
 
         void run(int n, int chunks, RangeBody body) {
-            Job j = new Job(body, n, chunks);
+            Job j = new Job(body, n, chunks, workers.length + 1);
             job = j;
             for (Thread w : workers) {
                 LockSupport.unpark(w);
@@ -193,7 +236,7 @@ public final class Parallel {
                     return;
                 }
                 seen = j;
-                j.runChunks(own % j.chunks);
+                j.runChunks(own);
             }
         }
 

@@ -54,7 +54,7 @@ final class VectorConv2d {
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
         int N = g.N();
-        int workers = Math.min(Parallel.threads(), N);
+        int workers = Parallel.chunks(N); // partial sums per chunk
         boolean directInput = DIRECT_INPUT_GRAD && VectorConvInputGrad3x3.applies(g);
         float[] wt = null;
         int[] bRow = null;

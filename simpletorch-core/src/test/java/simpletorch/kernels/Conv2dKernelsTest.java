@@ -44,6 +44,7 @@ class Conv2dKernelsTest {
             {2, 3, 12, 12, 16, 3, 1, 1},  // SimpleNet's conv1 (few output channels: weight gradient as [OC, CKK])
             {3, 16, 8, 8, 40, 3, 2, 1},   // a ResNet down-sampling conv: stride 2, channels past one panel
             {2, 8, 6, 24, 4, 3, 1, 1},    // direct input gradient: whole channel tiles, three vectors per row
+            {64, 3, 6, 6, 4, 3, 1, 1},    // a batch large enough for several chunks per thread (partial sums per chunk)
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */

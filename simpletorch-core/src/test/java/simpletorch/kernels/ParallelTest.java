@@ -15,7 +15,7 @@ class ParallelTest {
     @Test
     void chunksCoverTheRangeOnceInDeterministicContiguousPieces() {
         for (int threads = 1; threads <= 3; threads++) {
-            for (int n : new int[] {0, 1, 2, 5, 7, 100}) {
+            for (int n : new int[] {0, 1, 2, 5, 7, 32, 100, 256}) {
                 int t = threads;
                 Threads.with(threads, () -> {
                     AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
@@ -26,7 +26,10 @@ class ParallelTest {
                             hits.incrementAndGet(i);
                         }
                     });
-                    assertThat(used).as("chunks for n=%d threads=%d", n, t).isEqualTo(Math.min(n, t));
+                    int perThread = Math.max(1, Math.min(Parallel.CHUNKS_PER_THREAD, n / (t * Parallel.MIN_CHUNK)));
+                    int expected = Math.min(n, t == 1 ? 1 : t * perThread);
+                    assertThat(used).as("chunks for n=%d threads=%d", n, t).isEqualTo(expected)
+                            .isEqualTo(Parallel.chunks(n));
                     for (int i = 0; i < n; i++) {
                         assertThat(hits.get(i)).as("index %d of %d with %d threads", i, n, t).isEqualTo(1);
                     }
@@ -49,19 +52,31 @@ class ParallelTest {
     }
 
     /**
-     * A thread runs its own chunk first and then every chunk nobody has taken, in order; a chunk runs once, and a
-     * thread that comes late finds nothing left (as when the machine did not schedule a worker in time).
+     * A thread runs its own chunks first, in order, and then every chunk nobody has taken, from the end of each
+     * other thread's run; a chunk runs once, and a thread that comes late finds nothing left (as when the machine
+     * did not schedule a worker in time).
      */
     @Test
-    void aThreadTakesItsOwnChunkThenTheOnesNobodyTook() {
+    void aThreadRunsItsOwnChunksThenTakesTheOthersFromTheirEnd() {
         List<int[]> runs = new ArrayList<>();
-        Parallel.Job job = new Parallel.Job((chunk, from, to) -> runs.add(new int[] {chunk, from, to}), 10, 3);
+        // 6 chunks of [0, 12) for 3 threads: thread 0 owns chunks 0-1, thread 1 chunks 2-3, thread 2 chunks 4-5
+        Parallel.Job job = new Parallel.Job((chunk, from, to) -> runs.add(new int[] {chunk, from, to}), 12, 6, 3);
         job.runChunks(1);
-        assertThat(runs).extracting(r -> r[0]).containsExactly(1, 2, 0);
-        assertThat(runs).extracting(r -> r[1] + "-" + r[2]).containsExactly("3-6", "6-10", "0-3");
-        assertThat(job.done.get()).isEqualTo(3);
+        assertThat(runs).extracting(r -> r[0]).containsExactly(2, 3, 5, 4, 1, 0);
+        assertThat(runs).extracting(r -> r[1] + "-" + r[2]).containsExactly("4-6", "6-8", "10-12", "8-10", "2-4", "0-2");
+        assertThat(job.done.get()).isEqualTo(6);
         job.runChunks(0);
-        assertThat(runs).hasSize(3);
+        assertThat(runs).hasSize(6);
+
+        // Fewer chunks than threads: a thread that owns none only takes others' chunks.
+        List<Integer> small = new ArrayList<>();
+        Parallel.Job two = new Parallel.Job((chunk, from, to) -> small.add(chunk), 2, 2, 3);
+        assertThat(two.first(0)).isEqualTo(0);
+        assertThat(two.first(1)).isEqualTo(1);
+        assertThat(two.first(2)).isEqualTo(2);
+        assertThat(two.first(3)).isEqualTo(2);
+        two.runChunks(2);
+        assertThat(small).containsExactly(0, 1);
     }
 
     @Test
