@@ -6,17 +6,18 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The one place where kernels go parallel: {@link #parallelFor} splits a range into contiguous chunks, one per
- * thread. The thread count defaults to the number of processors and is set once by the application
- * ({@code --threads}). Thread k normally runs chunk k, but a chunk goes to whichever thread takes it first, so a
- * thread that the machine has not scheduled yet does not hold the loop up (see {@link Job#runChunks}).
+ * The one place where kernels go parallel: {@link #parallelFor} splits a range into contiguous chunks, one or a
+ * few per thread ({@link #chunks}). The thread count defaults to the number of processors and is set once by the
+ * application ({@code --threads}). Each thread normally runs its own run of chunks, but a chunk goes to whichever
+ * thread takes it first, so a thread that the machine has not scheduled does not hold the loop up (see
+ * {@link Job#runChunks}).
  *
  * <p>The workers are persistent and, after a job, spin for a short while ({@link #SPIN_NANOS}) before they park:
  * a training step issues dozens of parallel loops of a few hundred microseconds each, and waking a parked thread
  * costs tens of microseconds on a virtual machine (measured here: an empty parallel loop took 32 us through an
  * executor, and two threads gained 1.2x instead of 2x). Chunks are split deterministically by index, and a chunk
- * computes the same whichever thread runs it, so the same thread count gives the same result bit for bit. A loop started while another is running (from another thread,
- * or from inside a worker) runs on its caller alone.
+ * computes the same whichever thread runs it, so the same thread count gives the same result bit for bit. A loop
+ * started while another is running (from another thread, or from inside a worker) runs on its caller alone.
  */
 public final class Parallel {
     /** Work on the half-open range [from, to) of a parallel loop; {@code worker} is the chunk's index. */
@@ -121,11 +122,10 @@ public final class Parallel {
         final RangeBody body;
         final int n;
         final int chunks;
+        final int threads;
         final AtomicIntegerArray taken;
         final AtomicInteger done = new AtomicInteger();
         volatile Throwable failure;
-
-        final int threads;
 
         Job(RangeBody body, int n, int chunks, int threads) {
             this.body = body;
