@@ -80,8 +80,8 @@ final class VectorConv2d {
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(workers * OC);
         boolean inPlace = VectorGemm.readsInPlace(P);
         Parallel.parallelFor(N, (worker, from, to) -> {
-            float[] cols = Scratch.get(Scratch.IM2COL, CKK * P);
-            float[] dcols = Scratch.get(Scratch.DCOLS, CKK * P);
+            float[] cols = dweight == null || direct ? null : Scratch.get(Scratch.IM2COL, CKK * P);
+            float[] dcols = din == null || directInput ? null : Scratch.get(Scratch.DCOLS, CKK * P);
             int partOff = worker * partSize;
             if (dweight != null && direct) {
                 VectorConvWeightGrad3x3.accumulateImages(parts, partOff, dout, in, from, to, g);
