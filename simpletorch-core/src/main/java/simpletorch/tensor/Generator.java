@@ -43,7 +43,19 @@ public final class Generator {
     }
 
     public long nextLong() {
-        long z = (state += GOLDEN_GAMMA);
+        return mix(state += GOLDEN_GAMMA);
+    }
+
+    /**
+     * The value the {@code n}-th {@link #nextLong()} call (1-based) returns for a generator whose state is
+     * {@code state}, without drawing the ones before it: SplitMix64's state only advances by a constant, so draws
+     * can be made out of order and in parallel ({@link simpletorch.data.FakeData}).
+     */
+    public static long nthLong(long state, long n) {
+        return mix(state + n * GOLDEN_GAMMA);
+    }
+
+    private static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);

@@ -36,6 +36,25 @@ class FakeDataTest {
     }
 
     @Test
+    void pixelsAreTheGeneratorsDrawsInOrderAfterTheLabels() {
+        // The pixels are drawn by index on several threads; they must be what drawing them one by one gives.
+        ImageDataset ds = FakeData.create(37, 3, 5, 7, 10, 99);
+        simpletorch.tensor.Generator g = new simpletorch.tensor.Generator(99);
+        for (int i = 0; i < 37; i++) {
+            assertThat(ds.label(i)).isEqualTo(g.nextInt(10));
+        }
+        for (int i = 0; i < 37; i++) {
+            for (int c = 0; c < 3; c++) {
+                for (int h = 0; h < 5; h++) {
+                    for (int w = 0; w < 7; w++) {
+                        assertThat(ds.pixel(i, c, h, w)).as("image %d [%d, %d, %d]", i, c, h, w).isEqualTo(g.nextInt(256));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void hasTheRequestedShapeAndLabelsInRangeCoveringEveryClass() {
         ImageDataset ds = FakeData.create(500, 1, 28, 28, 7, 5);
         assertThat(ds.size()).isEqualTo(500);

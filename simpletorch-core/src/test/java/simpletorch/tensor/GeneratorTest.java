@@ -9,6 +9,15 @@ import org.junit.jupiter.api.Test;
 class GeneratorTest {
 
     @Test
+    void nthLongIsTheNthDrawWithoutDrawingTheOthers() {
+        Generator g = new Generator(-7);
+        for (long n = 1; n <= 1000; n++) {
+            assertThat(Generator.nthLong(-7, n)).as("draw %d", n).isEqualTo(g.nextLong());
+        }
+        assertThat(Generator.nthLong(123, 0)).isNotEqualTo(Generator.nthLong(123, 1));
+    }
+
+    @Test
     void sameSeedGivesSameSequenceAndStateRestoresIt() {
         Generator a = new Generator(42);
         Generator b = new Generator(42);
