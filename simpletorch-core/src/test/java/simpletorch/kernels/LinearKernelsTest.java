@@ -26,7 +26,10 @@ class LinearKernelsTest {
             {5, 2048, 10}, // SimpleNet's classifier: whole vectors, outputs 4 + 4 + 2
             {3, 77, 17},   // more outputs than the narrow path takes: the GEMM
             {9, 100, 16},  // the widest narrow layer, a vector tail of 100 mod 16 (or 8) floats
-            {512, 1030, 8}}; // past VectorLinear.PARALLEL_MIN_MACS: split across workers, a tail in the last chunk
+            {512, 1030, 8}, // past VectorLinear.PARALLEL_MIN_MACS: split across workers, a tail in the last chunk
+            {6, 96, 7},     // row pairs, outputs 4 + 2 + 1 (the forward's 2x4 and 2x2 dots, then single dots)
+            {33, 256, 13},  // an odd row after the row pairs; 4 + 4 + 4 + 1 outputs
+            {520, 1024, 8}}; // row pairs split across workers
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
     static Stream<Arguments> shapesAndThreads() {
