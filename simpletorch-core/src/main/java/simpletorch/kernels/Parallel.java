@@ -65,7 +65,19 @@ public final class Parallel {
      * @return the number of chunks used (callers size per-chunk partial sums with {@link #chunks})
      */
     public static int parallelFor(int n, RangeBody body) {
-        int chunks = chunks(n);
+        return parallelFor(n, chunks(n), body);
+    }
+
+    /**
+     * Runs {@code body} over [0, n) with each index a chunk of its own (on one thread, one chunk of all): for a few
+     * items of work each, where a thread that falls behind should leave the rest to the other. The caller must make
+     * each item's result independent of which chunk holds it.
+     */
+    public static void parallelForEach(int n, RangeBody body) {
+        parallelFor(n, threads() == 1 ? Math.min(n, 1) : n, body);
+    }
+
+    private static int parallelFor(int n, int chunks, RangeBody body) {
         if (chunks <= 1) {
             if (n > 0) {
                 body.run(0, 0, n);

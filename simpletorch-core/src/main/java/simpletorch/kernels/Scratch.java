@@ -22,7 +22,11 @@ final class Scratch {
     static final int PADDED_OUT = 10;
     /** A zero-bordered image gradient that col2im adds into. */
     static final int PADDED_DIN = 11;
-    private static final int SLOTS = 12;
+    /** Zero-bordered copies of a whole batch's input and output gradient, owned by the calling thread and filled
+     * and read by every worker (the weight gradient split over output channels). */
+    static final int SHARED_PADDED_IN = 12;
+    static final int SHARED_PADDED_OUT = 13;
+    private static final int SLOTS = 14;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][]);

@@ -70,11 +70,21 @@ final class VectorConv2d {
         int[] gatheredRows = bRow;
         boolean transposed = weightGradTransposed(OC, CKK);
         boolean direct = DIRECT_WEIGHT_GRAD && VectorConvWeightGrad3x3.applies(g);
-        // Each worker sums its images' weight gradients privately (its own section of parts); the sections are
-        // added in worker order, so the result depends on the thread count but not on scheduling.
+        // With enough output channels the direct weight gradient is split over blocks of them (a second loop, below,
+        // one chunk per block, so a thread that falls behind leaves blocks to the other): the first loop pads each
+        // image into buffers of the calling thread that every worker reads, and no partial sums are zeroed or added
+        // up on the caller afterwards. The result depends neither on the thread count nor on scheduling. Otherwise
+        // each worker sums its images' weight gradients privately (its own section of parts); the sections are added
+        // in worker order, so the result depends on the thread count but not on scheduling.
+        boolean splitChannels = dweight != null && direct
+                && VectorConvWeightGrad3x3.blocks(g) >= VectorConvWeightGrad3x3.MIN_SPLIT_BLOCKS;
+        float[] x = splitChannels ? Scratch.get(Scratch.SHARED_PADDED_IN, VectorConvWeightGrad3x3.paddedInSize(g)) : null;
+        float[] dPadded = splitChannels && !VectorConvWeightGrad3x3.readsOutputGradInPlace(g)
+                ? Scratch.get(Scratch.SHARED_PADDED_OUT, VectorConvWeightGrad3x3.paddedOutSize(g)) : null;
         int partSize = direct ? VectorConvWeightGrad3x3.partSize(g) : OC * CKK;
-        float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, workers * partSize);
-        if (parts != null) {
+        int sections = splitChannels ? 1 : workers;
+        float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, sections * partSize);
+        if (parts != null && !splitChannels) {
             java.util.Arrays.fill(parts, 0, workers * partSize, 0f);
         }
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(workers * OC);
@@ -83,7 +93,9 @@ final class VectorConv2d {
             float[] cols = dweight == null || direct ? null : Scratch.get(Scratch.IM2COL, CKK * P);
             float[] dcols = din == null || directInput ? null : Scratch.get(Scratch.DCOLS, CKK * P);
             int partOff = worker * partSize;
-            if (dweight != null && direct) {
+            if (splitChannels) {
+                VectorConvWeightGrad3x3.padImages(x, dPadded, in, dout, from, to, g);
+            } else if (dweight != null && direct) {
                 VectorConvWeightGrad3x3.accumulateImages(parts, partOff, dout, in, from, to, g);
             }
             if (din != null && directInput) {
@@ -130,7 +142,11 @@ final class VectorConv2d {
         if (dbias != null) {
             Conv2dKernels.addPartialSums(dbias, biasParts, workers);
         }
-        if (dweight != null && direct) {
+        if (splitChannels) {
+            float[] d = dPadded != null ? dPadded : dout;
+            Parallel.parallelForEach(VectorConvWeightGrad3x3.blocks(g), (worker, from, to) ->
+                    VectorConvWeightGrad3x3.accumulateBlocks(dweight, parts, d, x, from, to, g));
+        } else if (dweight != null && direct) {
             VectorConvWeightGrad3x3.reduce(dweight, parts, workers, g);
         } else if (dweight != null) {
             for (int w = 0; w < workers; w++) {

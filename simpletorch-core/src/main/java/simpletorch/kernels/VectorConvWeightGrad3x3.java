@@ -109,6 +109,98 @@ final class VectorConvWeightGrad3x3 {
         }
     }
 
+    // ---- split over output channels: the batch's operands padded once, shared by every worker -----------------
+
+    /**
+     * The fewest blocks of output channels for which {@link VectorConv2d} splits the weight gradient over them
+     * instead of over images. Measured (AVX2, batch 32, 2 threads, medians of 600 calls in alternation, 4 runs):
+     * SimpleNet's conv2 (8 blocks) backward 2,247 / 2,534 / 2,793 / 2,538 -> 1,993 / 2,458 / 2,731 / 2,527 us;
+     * conv1 (4 blocks, 32x32 planes walked one image at a time) 585 / 579 / 568 / 599 -> 579 / 688 / 644 / 715 us.
+     */
+    static final int MIN_SPLIT_BLOCKS = 8;
+
+    /** Blocks of {@link #OB} output channels: the items {@link #accumulateBlocks} is split over. */
+    static int blocks(ConvGeometry g) {
+        return roundUp(g.OC(), OB) / OB;
+    }
+
+    /** Whether the output gradient is read in place (rows of whole vectors, channels of whole blocks). */
+    static boolean readsOutputGradInPlace(ConvGeometry g) {
+        return g.OW() == roundUp(g.OW(), L) && g.OC() == roundUp(g.OC(), OB);
+    }
+
+    /** Floats of the whole batch's padded input, [N][C][OH + 2][OWv + 2]. */
+    static int paddedInSize(ConvGeometry g) {
+        return g.N() * g.C() * (g.OH() + 2) * (roundUp(g.OW(), L) + 2);
+    }
+
+    /** Floats of the whole batch's padded output gradient, [N][OCp][OH][OWv]. */
+    static int paddedOutSize(ConvGeometry g) {
+        return g.N() * roundUp(g.OC(), OB) * g.OH() * roundUp(g.OW(), L);
+    }
+
+    /**
+     * Pads images [from, to) of the batch into {@code x} (and of dout into {@code d}, unless null: see
+     * {@link #readsOutputGradInPlace}), at the images' own places: the first pass of the split over output channels.
+     */
+    static void padImages(float[] x, float[] d, float[] in, float[] dout, int from, int to, ConvGeometry g) {
+        int OC = g.OC(), OH = g.OH(), OW = g.OW();
+        int OWv = roundUp(OW, L), OCp = roundUp(OC, OB);
+        int Wp = OWv + 2, Hp = OH + 2;
+        int xImage = g.C() * Hp * Wp, dImage = OCp * OH * OWv;
+        for (int n = from; n < to; n++) {
+            padInput(x, n * xImage, in, n * g.inImageSize(), g, Hp, Wp);
+            if (d != null) {
+                padOutputGrad(d, n * dImage, dout, n * OC * OH * OW, OC, OCp, OH, OW, OWv);
+            }
+        }
+    }
+
+    /**
+     * dweight[oc] += the whole batch's contribution, for the output channels of blocks [from, to): each block walks
+     * every image (in groups, as {@link #accumulateImages}) into its own rows of {@code part} ({@code [OCp][C][3][3]
+     * [L]}), and then adds their lanes, in lane order, into dweight. A block's sums do not depend on which worker runs
+     * it, nor on the thread count. {@code d} is the padded output gradient, or dout itself when it is read in place.
+     */
+    static void accumulateBlocks(float[] dweight, float[] part, float[] d, float[] x, int from, int to,
+                                 ConvGeometry g) {
+        int N = g.N(), C = g.C(), OC = g.OC(), OH = g.OH(), OW = g.OW();
+        int OWv = roundUp(OW, L);
+        int Wp = OWv + 2, Hp = OH + 2;
+        int OCp = roundUp(OC, OB);
+        int xImage = C * Hp * Wp, dImage = OCp * OH * OWv;
+        int plane = OH * OWv;
+        int rowFloats = C * 9 * L; // one output channel's partial sums
+        java.util.Arrays.fill(part, from * OB * rowFloats, to * OB * rowFloats, 0f);
+        int group = Math.max(1, Math.min(N, group(g)));
+        for (int g0 = 0; g0 < N; g0 += group) {
+            int n = Math.min(group, N - g0);
+            int dg = g0 * dImage, xg = g0 * xImage;
+            for (int blk = from; blk < to; blk++) {
+                int ob = blk * OB;
+                for (int c = 0; c < C; c++) {
+                    for (int kh = 0; kh < 3; kh++) {
+                        int acc = ((ob * C + c) * 9 + kh * 3) * L;
+                        for (int col = 0; col < OWv; col += L) {
+                            tile(part, acc, rowFloats, d, dg + ob * plane + col, plane, OWv, dImage,
+                                    x, xg + (c * Hp + kh) * Wp + col, Wp, xImage, OH, n);
+                        }
+                    }
+                }
+            }
+        }
+        for (int oc = from * OB; oc < Math.min(OC, to * OB); oc++) {
+            for (int j = 0; j < C * 9; j++) {
+                int base = (oc * C * 9 + j) * L;
+                float s = 0f;
+                for (int lane = 0; lane < L; lane++) {
+                    s += part[base + lane];
+                }
+                dweight[oc * C * 9 + j] += s;
+            }
+        }
+    }
+
     /**
      * Twelve accumulators: output channels ob..ob+3 (dout planes {@code plane} apart) by kw = 0..2, over OH rows
      * of one column vector in each of {@code images} images. Adds them into part at {@code acc + r*ocStride + kw*L}.

@@ -45,6 +45,8 @@ class Conv2dKernelsTest {
             {3, 16, 8, 8, 40, 3, 2, 1},   // a ResNet down-sampling conv: stride 2, channels past one panel
             {2, 8, 6, 24, 4, 3, 1, 1},    // direct input gradient: whole channel tiles, three vectors per row
             {64, 3, 6, 6, 4, 3, 1, 1},    // a batch large enough for several chunks per thread (partial sums per chunk)
+            {5, 3, 7, 10, 30, 3, 1, 1},   // weight gradient split over 8 channel blocks, dout padded (rows, channels)
+            {2, 4, 9, 9, 33, 3, 1, 0},    // the same unpadded, 9 blocks, the last of one channel
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
