@@ -27,11 +27,12 @@ final class VectorLinear {
     }
 
     /**
-     * Below this many multiply-adds a pass runs on the caller alone. Measured in training (bench, 2 threads):
-     * SimpleNet's head (655 K multiply-adds, ~20 us of work) took 3x longer split across two workers than on
-     * one, its operands being spread over both cores' caches; a kernel benchmark alone showed no such loss.
+     * Below this many multiply-adds a pass runs on the caller alone. SimpleNet's head at batch 32 (655 K
+     * multiply-adds) is split: measured on AVX2 (bench, 2 threads, 4 alternating pairs), its forward 0.047-0.050 ->
+     * 0.032-0.040 s and its backward 0.097-0.113 -> 0.068-0.100 s per 800 steps. (Before the chunks were taken rather
+     * than assigned and the forward paired its rows, the same split had taken 3x longer than the caller alone.)
      */
-    static final long PARALLEL_MIN_MACS = 4L << 20;
+    static final long PARALLEL_MIN_MACS = 1L << 18;
 
     /** parallelFor, or the whole range on the caller when the pass is too small to split. */
     private static void split(int n, long macs, Parallel.RangeBody body) {
