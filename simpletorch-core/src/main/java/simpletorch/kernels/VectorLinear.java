@@ -226,23 +226,7 @@ final class VectorLinear {
         a11.intoArray(lanes, 5 * L);
         a12.intoArray(lanes, 6 * L);
         a13.intoArray(lanes, 7 * L);
-        for (int r = 0; r < 2; r++) {
-            int xr = xOff + r * n;
-            float s0 = sum(lanes, 4 * r * L), s1 = sum(lanes, (4 * r + 1) * L);
-            float s2 = sum(lanes, (4 * r + 2) * L), s3 = sum(lanes, (4 * r + 3) * L);
-            for (int t = i; t < n; t++) {
-                float v = x[xr + t];
-                s0 += w[wOff + t] * v;
-                s1 += w[w1 + t] * v;
-                s2 += w[w2 + t] * v;
-                s3 += w[w3 + t] * v;
-            }
-            int o = outOff + r * ldo;
-            out[o] = s0;
-            out[o + 1] = s1;
-            out[o + 2] = s2;
-            out[o + 3] = s3;
-        }
+        storeRowSums(out, outOff, ldo, lanes, 4, x, xOff, w, wOff, n, i);
     }
 
     /** {@link #dot2x4} for two outputs. */
@@ -266,16 +250,25 @@ final class VectorLinear {
         a01.intoArray(lanes, L);
         a10.intoArray(lanes, 2 * L);
         a11.intoArray(lanes, 3 * L);
+        storeRowSums(out, outOff, ldo, lanes, 2, x, xOff, w, wOff, n, i);
+    }
+
+    /**
+     * The end of a two-row dot product block over {@code outputs} outputs: out[outOff + r*ldo + k] = the lanes of
+     * accumulator (r, k) (at {@code lanes[(r*outputs + k)*L]}) in lane order, plus the scalar tail from {@code tail}.
+     */
+    private static void storeRowSums(float[] out, int outOff, int ldo, float[] lanes, int outputs, float[] x, int xOff,
+                                     float[] w, int wOff, int n, int tail) {
         for (int r = 0; r < 2; r++) {
             int xr = xOff + r * n;
-            float s0 = sum(lanes, 2 * r * L), s1 = sum(lanes, (2 * r + 1) * L);
-            for (int t = i; t < n; t++) {
-                float v = x[xr + t];
-                s0 += w[wOff + t] * v;
-                s1 += w[w1 + t] * v;
+            for (int k = 0; k < outputs; k++) {
+                float s = sum(lanes, (r * outputs + k) * L);
+                int wk = wOff + k * n;
+                for (int t = tail; t < n; t++) {
+                    s += w[wk + t] * x[xr + t];
+                }
+                out[outOff + r * ldo + k] = s;
             }
-            out[outOff + r * ldo] = s0;
-            out[outOff + r * ldo + 1] = s1;
         }
     }
 
