@@ -10,15 +10,19 @@ import jdk.incubator.vector.VectorSpecies;
  *   dweight[oc][c][kh][kw] = sum over images, oh, ow of  dout[oc][oh][ow] * in[c][oh + kh - PH][ow + kw - PW]
  * </pre>
  *
- * <p>Vectors run along {@code ow}. A worker's images are first copied into a padded buffer: the input with a zero
+ * <p>Vectors run along {@code ow}. The images are first copied into a padded buffer: the input with a zero
  * border (so every shifted row is a plain unaligned load, padding included); the output gradient too, with rows
  * rounded up to whole vectors and output channels up to a multiple of 4 (zeros in the extra places, so extra lanes
  * add nothing), unless it already has that shape. The micro-kernel keeps a 4-output-channel x 3-kw tile of 12
  * vector accumulators and walks the rows of a group of images ({@link #group}): per row 4 + 3 loads feed 12 FMAs,
  * and the accumulators are stored once per tile and group, not once per image (per image stores were twice as
- * slow on SimpleNet's conv2; all images at once streamed the operands from L2). Accumulators go to a per-worker
- * buffer of vector partial sums, {@code [OCp][C][3][3][L]}; {@link #reduce} adds their lanes in a fixed order at
- * the end.
+ * slow on SimpleNet's conv2; all images at once streamed the operands from L2). Accumulators go to a buffer of
+ * vector partial sums, {@code [OCp][C][3][3][L]}, whose lanes are added in a fixed order at the end.
+ *
+ * <p>Two ways to split the work between threads ({@link VectorConv2d} picks): over images, each worker padding its
+ * own images and summing into its own buffer ({@link #accumulateImages}, then {@link #reduce} adds the workers'
+ * buffers on the calling thread); or, for layers with at least {@link #MIN_SPLIT_BLOCKS} blocks of output channels,
+ * over the blocks, after the whole batch is padded once ({@link #padImages}, {@link #accumulateBlocks}).
  *
  * <p>Measured (conv1 of SimpleNet, 3 -> 16 channels at 32x32): im2col + packing took ~35 of the ~43 us per image
  * that the GEMM path spent here. Only called when {@link Gemm#vectorEnabled()}.

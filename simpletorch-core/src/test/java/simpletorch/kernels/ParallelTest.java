@@ -43,6 +43,34 @@ class ParallelTest {
     }
 
     @Test
+    void forEachRunsEveryIndexOnceAsAChunkOfItsOwnOrAllAsOneOnOneThread() {
+        for (int threads = 1; threads <= 3; threads++) {
+            for (int n : new int[] {0, 1, 2, 5, 8, 9}) {
+                int t = threads;
+                Threads.with(threads, () -> {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+                    List<int[]> chunks = Collections.synchronizedList(new ArrayList<>());
+                    Parallel.parallelForEach(n, (chunk, from, to) -> {
+                        chunks.add(new int[] {chunk, from, to});
+                        for (int i = from; i < to; i++) {
+                            hits.incrementAndGet(i);
+                        }
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertThat(hits.get(i)).as("index %d of %d with %d threads", i, n, t).isEqualTo(1);
+                    }
+                    if (t == 1) {
+                        assertThat(chunks).hasSize(Math.min(n, 1));
+                    } else {
+                        assertThat(chunks).hasSize(n).allSatisfy(c -> assertThat(new int[] {c[1], c[2]})
+                                .containsExactly(c[0], c[0] + 1));
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
     void aWorkersExceptionReachesTheCaller() {
         Threads.with(3, () -> assertThatThrownBy(() -> Parallel.parallelFor(9, (worker, from, to) -> {
             if (worker == 2) {
