@@ -49,7 +49,7 @@ public final class Generator {
     /**
      * The value the {@code n}-th {@link #nextLong()} call (1-based) returns for a generator whose state is
      * {@code state}, without drawing the ones before it: SplitMix64's state only advances by a constant, so draws
-     * can be made out of order and in parallel ({@link simpletorch.data.FakeData}).
+     * can be made out of order and in parallel (the fake data set draws its pixels so).
      */
     public static long nthLong(long state, long n) {
         return mix(state + n * GOLDEN_GAMMA);
