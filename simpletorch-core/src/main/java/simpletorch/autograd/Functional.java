@@ -128,8 +128,11 @@ public final class Functional {
         Profiler.forward(t, label);
         if (recording(x)) {
             out.setGradFn(new Node("reshape", new Tensor[] {x}, timed(label, () -> {
+                if (out.passGradTo(x)) { // the first gradient into x: the buffer itself, no copy
+                    return;
+                }
                 float[] g = out.grad();
-                if (x.grad() == null) { // the first gradient into x: a copy, not a zero fill and an add
+                if (x.grad() == null) { // a retained gradient stays: a copy, not a zero fill and an add
                     System.arraycopy(g, 0, x.gradBufferToOverwrite(), 0, g.length);
                     return;
                 }

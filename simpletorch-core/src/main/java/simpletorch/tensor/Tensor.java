@@ -251,6 +251,20 @@ public final class Tensor {
         }
     }
 
+    /**
+     * Hands this tensor's gradient buffer to {@code target} instead of copying it, for an op whose backward pass is
+     * the identity on the elements (a reshape): only when target has no gradient yet, both hold as many elements,
+     * and this gradient is not retained. Returns whether it did; this tensor then has no gradient.
+     */
+    public boolean passGradTo(Tensor target) {
+        if (grad == null || retainGrad || target.grad != null || target.numel() != numel()) {
+            return false;
+        }
+        target.grad = grad;
+        grad = null;
+        return true;
+    }
+
     /** Keeps this non-leaf tensor's gradient after backward, like {@code tensor.retain_grad()}. */
     public Tensor retainGrad() {
         this.retainGrad = true;
@@ -306,7 +320,7 @@ public final class Tensor {
                 continue; // nothing flowed into this branch
             }
             t.gradFn.backward().run();
-            if (!t.retainGrad) {
+            if (!t.retainGrad && t.grad != null) { // null when the op passed it on (passGradTo)
                 BufferPool.give(t.grad);
                 t.grad = null; // intermediate gradients are not kept, as in PyTorch
             }

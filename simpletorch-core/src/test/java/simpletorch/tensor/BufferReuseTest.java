@@ -13,6 +13,41 @@ import simpletorch.autograd.GradMode;
 class BufferReuseTest {
 
     @Test
+    void aGradientIsPassedOnOnlyToATensorWithoutOneOfTheSameSizeAndNotWhenRetained() {
+        Tensor a = Tensor.zeros(2, 3);
+        float[] buffer = a.gradBuffer();
+        buffer[4] = 5f;
+        Tensor b = Tensor.zeros(6);
+        assertThat(a.passGradTo(b)).isTrue();
+        assertThat(b.grad()).isSameAs(buffer);
+        assertThat(a.grad()).isNull();
+        assertThat(a.passGradTo(Tensor.zeros(6))).as("nothing left to pass").isFalse();
+
+        Tensor c = Tensor.zeros(6);
+        c.gradBuffer();
+        assertThat(b.passGradTo(c)).as("target already has a gradient").isFalse();
+        assertThat(b.passGradTo(Tensor.zeros(5))).as("another size").isFalse();
+        assertThat(b.grad()).isSameAs(buffer);
+    }
+
+    @Test
+    void reshapesBackwardHandsItsGradientOnUnlessItIsRetained() {
+        Generator g = new Generator(3);
+        Tensor x = Tensor.randn(g, 2, 3).requiresGrad(true);
+        Tensor y = Functional.mul(x, Tensor.full(2f, 2, 3)); // a non-leaf, so that its gradient comes from the pool
+        Tensor flat = Functional.reshape(y, 6).retainGrad();
+        Functional.sum(flat).backward();
+        assertThat(flat.grad()).as("retained: kept, and copied into y").containsOnly(1f);
+        assertThat(x.grad()).containsOnly(2f);
+
+        Tensor x2 = Tensor.randn(g, 2, 3).requiresGrad(true);
+        Tensor flat2 = Functional.reshape(Functional.mul(x2, Tensor.full(3f, 2, 3)), 6);
+        Functional.sum(flat2).backward();
+        assertThat(flat2.grad()).as("not retained: passed on, then given back").isNull();
+        assertThat(x2.grad()).containsOnly(3f);
+    }
+
+    @Test
     void releaseGraphRecyclesIntermediatesButNotLeavesAndTheNextStepGetsTheSameArrays() {
         Generator g = new Generator(1);
         Tensor w = Tensor.randn(g, 4, 3).requiresGrad(true);
