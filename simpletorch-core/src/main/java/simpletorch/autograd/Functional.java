@@ -241,6 +241,57 @@ public final class Functional {
      * @return [N, OC, OH, OW] with {@code OH = (H + 2*padH - KH) / strideH + 1}, likewise OW
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padH, int padW) {
+        ConvGeometry g = convGeometry(x, weight, bias, strideH, strideW, padH, padW);
+        Tensor out = Tensor.empty(g.N(), g.OC(), g.OH(), g.OW());
+        Supplier<String> label = () -> convLabel(g);
+        long t = Profiler.start();
+        Conv2dKernels.forward(out.data(), x.data(), weight.data(), data(bias), g);
+        Profiler.forward(t, label);
+        if (recording(x, weight, bias)) {
+            out.setGradFn(new Node("conv2d", inputs(x, weight, bias), timed(label, () -> Conv2dKernels.backward(
+                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), g))));
+        }
+        return out;
+    }
+
+    /**
+     * {@code max_pool2d(relu(conv2d(x, weight, bias, stride, padding)), 2)} as one op: each image is pooled while its
+     * convolution output is still in cache, so the batch's convolution output is never written (the backward pass
+     * needs only the pool's winners and output, not the convolution's). The same values and gradients as the three
+     * ops, bit for bit; where no fused kernel takes the shape ({@link Conv2dKernels#fusesReluMaxPool2x2}), it runs
+     * them. Measured (AVX2, 2 threads, a harness, medians of 300 calls): SimpleNet's conv1 + pool at batch 32 693 /
+     * 686 -> 688 / 660 us, conv2 + pool 1,310 / 1,354 -> 1,209 / 1,219 us; at batch 256 3% and 6% faster.
+     *
+     * @param x [N, C, H, W]; the output is [N, OC, OH/2, OW/2], OH and OW as {@link #conv2d} gives them
+     */
+    public static Tensor conv2dReluMaxPool2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        ConvGeometry g = convGeometry(x, weight, bias, stride, stride, padding, padding);
+        if (!Conv2dKernels.fusesReluMaxPool2x2(g)) {
+            return reluMaxPool2d(conv2d(x, weight, bias, stride, padding), 2, 2, 2, 2, 0, 0);
+        }
+        PoolGeometry pg = new PoolGeometry(g.N(), g.OC(), g.OH(), g.OW(), 2, 2, 2, 2, 0, 0);
+        Tensor out = Tensor.empty(g.N(), g.OC(), pg.OH(), pg.OW());
+        int[] argmax = BufferPool.takeInts(out.numel()); // given back with the graph, or just below
+        Supplier<String> label = () -> convLabel(g) + " +relu+max_pool2d";
+        long t = Profiler.start();
+        Conv2dKernels.forwardReluMaxPool2x2(out.data(), argmax, x.data(), weight.data(), data(bias), g);
+        Profiler.forward(t, label);
+        if (recording(x, weight, bias)) {
+            out.setGradFn(new Node("conv2d_relu_max_pool2d", inputs(x, weight, bias), timed(label, () -> {
+                // The pool's backward writes the convolution's output gradient whole; the convolution's takes it.
+                float[] dconv = BufferPool.take(g.N() * g.OC() * g.OH() * g.OW());
+                PoolKernels.maxPool2dReluBackward(dconv, out.grad(), out.data(), argmax, pg, false);
+                Conv2dKernels.backward(gradOf(x), gradOf(weight), gradOf(bias), dconv, x.data(), weight.data(), g);
+                BufferPool.give(dconv);
+            }), argmax));
+        } else {
+            BufferPool.giveInts(argmax);
+        }
+        return out;
+    }
+
+    private static ConvGeometry convGeometry(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padH,
+                                             int padW) {
         if (weight.dim() != 4) {
             throw new IllegalArgumentException("conv2d weight must be [out, in, kh, kw], got " + Arrays.toString(weight.shape()));
         }
@@ -250,19 +301,13 @@ public final class Functional {
                     + Arrays.toString(x.shape()));
         }
         checkBias(bias, weight.size(0), "conv2d");
-        ConvGeometry g = new ConvGeometry(x.size(0), x.size(1), x.size(2), x.size(3), weight.size(0),
+        return new ConvGeometry(x.size(0), x.size(1), x.size(2), x.size(3), weight.size(0),
                 weight.size(2), weight.size(3), strideH, strideW, padH, padW);
-        Tensor out = Tensor.empty(g.N(), g.OC(), g.OH(), g.OW());
-        Supplier<String> label = () -> "conv2d " + g.C() + "->" + g.OC() + " k" + g.KH() + "x" + g.KW() + " s" + strideH
-                + " p" + padH + " @" + g.H() + "x" + g.W();
-        long t = Profiler.start();
-        Conv2dKernels.forward(out.data(), x.data(), weight.data(), data(bias), g);
-        Profiler.forward(t, label);
-        if (recording(x, weight, bias)) {
-            out.setGradFn(new Node("conv2d", inputs(x, weight, bias), timed(label, () -> Conv2dKernels.backward(
-                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), g))));
-        }
-        return out;
+    }
+
+    private static String convLabel(ConvGeometry g) {
+        return "conv2d " + g.C() + "->" + g.OC() + " k" + g.KH() + "x" + g.KW() + " s" + g.strideH() + " p" + g.padH()
+                + " @" + g.H() + "x" + g.W();
     }
 
     /** {@link #maxPool2d(Tensor, int, int, int, int, int, int)} with a square kernel, stride and padding. */

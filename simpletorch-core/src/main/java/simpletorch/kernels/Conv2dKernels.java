@@ -63,6 +63,30 @@ public final class Conv2dKernels {
      * @param in      [N, C, H, W], the forward input
      * @param weight  [OC, C, KH, KW]
      */
+    /**
+     * Whether {@link #forwardReluMaxPool2x2} has a fused path for this convolution (the Vector API on, output rows
+     * of whole GEMM panels, an even output of whole vectors for the 2x2 pool); otherwise run the three ops.
+     */
+    public static boolean fusesReluMaxPool2x2(ConvGeometry g) {
+        return Gemm.vectorEnabled() && VectorConv2d.fusesReluMaxPool2x2(g);
+    }
+
+    /**
+     * {@code max_pool2d(relu(conv2d(in)), kernel 2, stride 2)}, image by image, without writing the convolution's
+     * output for the whole batch: the values and winners of {@link #forward} then
+     * {@link PoolKernels#maxPool2dReluForward}, bit for bit. Only where {@link #fusesReluMaxPool2x2}.
+     *
+     * @param out    [N, OC, OH/2, OW/2]
+     * @param argmax [N, OC, OH/2, OW/2], overwritten with each winner's index within its [OH, OW] plane
+     */
+    public static void forwardReluMaxPool2x2(float[] out, int[] argmax, float[] in, float[] weight, float[] bias,
+                                             ConvGeometry g) {
+        if (!fusesReluMaxPool2x2(g)) {
+            throw new IllegalArgumentException("no fused conv2d + relu + max_pool2d path for " + g);
+        }
+        VectorConv2d.forwardReluMaxPool2x2(out, argmax, in, weight, bias, g);
+    }
+
     public static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in,
                                 float[] weight, ConvGeometry g) {
         if (Gemm.vectorEnabled()) {

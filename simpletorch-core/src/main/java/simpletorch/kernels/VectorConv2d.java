@@ -48,6 +48,45 @@ final class VectorConv2d {
         });
     }
 
+    /** Whether {@link #forwardReluMaxPool2x2} takes this geometry: rows read in place, and the vector 2x2 pool. */
+    static boolean fusesReluMaxPool2x2(ConvGeometry g) {
+        return VectorGemm.readsInPlace(g.OH() * g.OW()) && g.OH() % 2 == 0 && g.OW() % 2 == 0
+                && VectorPool.applies(g.OH(), g.OW());
+    }
+
+    /**
+     * {@code max_pool2d(relu(conv2d(in)), 2)} image by image: each image's convolution goes to a buffer of the
+     * worker's and is pooled from there while it is still in cache, so the batch's convolution output is never
+     * written. The same products and the same pool as {@link #forward} then {@code VectorPool.maxPool2x2}, so the
+     * same values and winners bit for bit.
+     *
+     * @param out    [N, OC, OH/2, OW/2]
+     * @param argmax [N, OC, OH/2, OW/2], each winner's index within its [OH, OW] plane
+     */
+    static void forwardReluMaxPool2x2(float[] out, int[] argmax, float[] in, float[] weight, float[] bias,
+                                      ConvGeometry g) {
+        int P = g.OH() * g.OW();
+        int Q = P / 4;
+        int CKK = g.C() * g.KH() * g.KW();
+        int OC = g.OC();
+        float[] ap = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(OC, CKK));
+        VectorGemm.packA(ap, weight, 0, CKK, false, OC, CKK);
+        int ld = P + VectorGemm.ROW_GAP;
+        Parallel.parallelFor(g.N(), (worker, from, to) -> {
+            float[] cols = Scratch.get(Scratch.IM2COL, CKK * ld);
+            float[] conv = Scratch.get(Scratch.DCOLS, OC * P); // [OC, OH, OW] of one image
+            float[] pooled = Scratch.get(Scratch.PADDED_OUT, OC * Q);
+            int[] winners = Scratch.ints(OC * Q);
+            for (int n = from; n < to; n++) {
+                Conv2dKernels.im2col(cols, ld, in, n * g.inImageSize(), g);
+                VectorGemm.multiply(ap, cols, 0, ld, OC, P, CKK, conv, 0, P, false, bias);
+                VectorPool.maxPool2x2(pooled, winners, conv, 0, OC, g.OH(), g.OW(), true);
+                System.arraycopy(pooled, 0, out, n * OC * Q, OC * Q);
+                System.arraycopy(winners, 0, argmax, n * OC * Q, OC * Q);
+            }
+        });
+    }
+
     static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in, float[] weight,
                          ConvGeometry g) {
         int P = g.OH() * g.OW();

@@ -47,9 +47,10 @@ public final class SimpleNet extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Models.checkInput("SimpleNet", x, channels, height, width);
-        // pool(relu(.)) as one fused op: the same numbers, ReLU applied to the pooled quarter (MaxPool2d.forwardAfterRelu)
-        x = pool.forwardAfterRelu(conv1.forward(x));
-        x = pool.forwardAfterRelu(conv2.forward(x));
+        // pool(relu(conv(.))) as one fused op: the same numbers, each image pooled while its convolution output is in
+        // cache, ReLU applied to the pooled quarter (MaxPool2d.forwardAfterConvRelu)
+        x = pool.forwardAfterConvRelu(conv1, x);
+        x = pool.forwardAfterConvRelu(conv2, x);
         x = Functional.flatten(x, 1);
         return fc1.forward(x);
     }

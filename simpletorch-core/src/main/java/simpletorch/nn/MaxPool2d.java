@@ -45,6 +45,18 @@ public final class MaxPool2d extends Module {
         return Functional.reluMaxPool2d(input, kernelSize, kernelSize, stride, stride, padding, padding);
     }
 
+    /**
+     * {@code forward(relu(conv.forward(input)))} in one op where there is one ({@link Functional#conv2dReluMaxPool2d},
+     * for a 2x2 pool of stride 2: each image pooled while its convolution output is in cache), else as
+     * {@code forwardAfterRelu(conv.forward(input))}. The same values and gradients either way.
+     */
+    public Tensor forwardAfterConvRelu(Conv2d conv, Tensor input) {
+        if (kernelSize == 2 && stride == 2 && padding == 0) {
+            return Functional.conv2dReluMaxPool2d(input, conv.weight, conv.bias, conv.stride, conv.padding);
+        }
+        return forwardAfterRelu(conv.forward(input));
+    }
+
     @Override
     protected String extraRepr() {
         // PyTorch's repr always lists dilation and ceil_mode; this layer supports only their defaults.

@@ -1,0 +1,64 @@
+package simpletorch.autograd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import simpletorch.kernels.Conv2dKernels;
+import simpletorch.kernels.ConvGeometry;
+import simpletorch.tensor.Generator;
+import simpletorch.tensor.Tensor;
+import simpletorch.testing.Threads;
+
+/**
+ * The fused {@code conv2d -> relu -> max_pool2d} gives exactly what the three ops give one after the other: the
+ * values, and the gradients of the input, the weight and the bias. SimpleNet's two layers take the fused kernel
+ * where it exists (the Vector API's 2x2 pool: JDK 25+); the other shapes run the three ops inside the fused call.
+ */
+class ConvReluPoolFusionTest {
+
+    @ParameterizedTest(name = "N={0} C={1} HxW={2}x{3} OC={4} threads={5}")
+    @CsvSource({
+            "5, 3, 32, 32, 16, 1", "5, 3, 32, 32, 16, 2", // SimpleNet's conv1: the fused kernel
+            "4, 16, 16, 16, 32, 2", "3, 16, 16, 16, 32, 3", // SimpleNet's conv2
+            "2, 1, 28, 28, 16, 2",  // Fashion-MNIST's conv1: 28x28 rows are not whole vectors, the three ops
+            "3, 2, 6, 10, 5, 2"})   // a small odd shape: the three ops
+    void fusedEqualsConvThenReluThenPool(int N, int C, int H, int W, int OC, int threads) {
+        Threads.with(threads, () -> {
+            Generator g = new Generator(900 + N * 31 + C * 7 + H + OC);
+            int[] shape = {N, C, H, W};
+            Tensor x = Tensor.randn(g, shape);
+            Tensor weight = Tensor.randn(g, OC, C, 3, 3);
+            Tensor bias = Tensor.randn(g, OC);
+            Tensor x1 = x.copy().requiresGrad(true), w1 = weight.copy().requiresGrad(true), b1 = bias.copy().requiresGrad(true);
+            Tensor x2 = x.copy().requiresGrad(true), w2 = weight.copy().requiresGrad(true), b2 = bias.copy().requiresGrad(true);
+
+            Tensor unfused = Functional.maxPool2d(Functional.relu(Functional.conv2d(x1, w1, b1, 1, 1)), 2, 2, 2, 2, 0, 0);
+            Tensor fused = Functional.conv2dReluMaxPool2d(x2, w2, b2, 1, 1);
+            assertThat(fused.shape()).isEqualTo(unfused.shape());
+            for (int i = 0; i < fused.numel(); i++) { // bit for bit, signs of zero included
+                assertThat(Float.floatToRawIntBits(fused.data()[i]))
+                        .as("value %d", i).isEqualTo(Float.floatToRawIntBits(unfused.data()[i]));
+            }
+
+            Tensor r = Tensor.randn(g, unfused.shape()); // a weighted sum as the loss: any gradient of the output
+            Functional.sum(Functional.mul(unfused, r)).backward();
+            Functional.sum(Functional.mul(fused, r)).backward();
+            assertThat(x2.grad()).as("input gradient").containsExactly(x1.grad());
+            assertThat(w2.grad()).as("weight gradient").containsExactly(w1.grad());
+            assertThat(b2.grad()).as("bias gradient").containsExactly(b1.grad());
+        });
+    }
+
+    /** So that the test above covers the fused kernel wherever it exists: with the Vector API, on JDK 25+. */
+    @Test
+    void simpleNetsLayersTakeTheFusedKernelWithTheVectorApiOnJdk25() {
+        boolean expected = simpletorch.kernels.Gemm.vectorEnabled() && Runtime.version().feature() >= 25;
+        assertThat(Conv2dKernels.fusesReluMaxPool2x2(new ConvGeometry(32, 3, 32, 32, 16, 3, 3, 1, 1, 1, 1)))
+                .isEqualTo(expected);
+        assertThat(Conv2dKernels.fusesReluMaxPool2x2(new ConvGeometry(32, 16, 16, 16, 32, 3, 3, 1, 1, 1, 1)))
+                .isEqualTo(expected);
+        assertThat(Conv2dKernels.fusesReluMaxPool2x2(new ConvGeometry(2, 3, 6, 10, 5, 3, 3, 1, 1, 1, 1))).isFalse();
+    }
+}
