@@ -17,7 +17,7 @@ public final class PoolKernels {
     public static void maxPool2dReluForward(float[] out, int[] argmax, float[] in, PoolGeometry g) {
         if (vectorPath(g)) {
             Parallel.parallelFor(g.N() * g.C(),
-                    (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, from, to, g.H(), g.W(), true));
+                    (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, 0, from, to, g.H(), g.W(), true));
             return;
         }
         maxPool2dForward(out, argmax, in, g);
@@ -34,7 +34,7 @@ public final class PoolKernels {
         if (isTwoByTwo(g)) {
             if (vectorPath(g)) {
                 Parallel.parallelFor(g.N() * g.C(),
-                        (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, from, to, H, W, false));
+                        (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, 0, from, to, H, W, false));
             } else {
                 Parallel.parallelFor(g.N() * g.C(), (worker, from, to) -> maxPool2x2(out, argmax, in, from, to, H, W));
             }
@@ -100,10 +100,10 @@ public final class PoolKernels {
         }
     }
 
-    /** Outputs [oFrom, oTo) of one plane by the scalar rule of {@link #maxPool2x2} (NaN included). */
-    static void maxPool2x2Outputs(float[] out, int[] argmax, float[] in, int plane, int oFrom, int oTo, int H, int W) {
+    /** Outputs [oFrom, oTo) of one plane, read from {@code in[inOff]}, by the scalar rule of {@link #maxPool2x2} (NaN included). */
+    static void maxPool2x2Outputs(float[] out, int[] argmax, float[] in, int inOff, int plane, int oFrom, int oTo, int H,
+                                  int W) {
         int OW = W / 2, OHW = (H / 2) * OW;
-        int inOff = plane * H * W;
         for (int o = oFrom; o < oTo; o++) {
             int oh = o / OW, ow = o - oh * OW;
             int ia = 2 * oh * W + 2 * ow;

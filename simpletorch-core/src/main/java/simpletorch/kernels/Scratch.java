@@ -26,7 +26,9 @@ final class Scratch {
      * and read by every worker (the weight gradient split over output channels). */
     static final int SHARED_PADDED_IN = 12;
     static final int SHARED_PADDED_OUT = 13;
-    private static final int SLOTS = 14;
+    /** One image's convolution output, pooled from there (the fused convolution, ReLU and pool). */
+    static final int IMAGE_OUT = 14;
+    private static final int SLOTS = 15;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][]);

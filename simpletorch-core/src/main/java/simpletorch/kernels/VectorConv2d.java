@@ -27,8 +27,7 @@ final class VectorConv2d {
         int P = g.OH() * g.OW();
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
-        float[] ap = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(OC, CKK));
-        VectorGemm.packA(ap, weight, 0, CKK, false, OC, CKK);
+        float[] ap = packedWeights(weight, g);
         // Rows of whole NR-column slices: the micro-kernel reads the columns in place (packing them cost 3-6 us of
         // the ~17 us per image of SimpleNet's conv1), from rows one cache line longer than P (see im2col's stride).
         boolean inPlace = VectorGemm.readsInPlace(P);
@@ -66,25 +65,28 @@ final class VectorConv2d {
     static void forwardReluMaxPool2x2(float[] out, int[] argmax, float[] in, float[] weight, float[] bias,
                                       ConvGeometry g) {
         int P = g.OH() * g.OW();
-        int Q = P / 4;
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
-        float[] ap = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(OC, CKK));
-        VectorGemm.packA(ap, weight, 0, CKK, false, OC, CKK);
+        float[] ap = packedWeights(weight, g);
         int ld = P + VectorGemm.ROW_GAP;
         Parallel.parallelFor(g.N(), (worker, from, to) -> {
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * ld);
-            float[] conv = Scratch.get(Scratch.DCOLS, OC * P); // [OC, OH, OW] of one image
-            float[] pooled = Scratch.get(Scratch.PADDED_OUT, OC * Q);
-            int[] winners = Scratch.ints(OC * Q);
+            float[] conv = Scratch.get(Scratch.IMAGE_OUT, OC * P); // [OC, OH, OW] of one image
             for (int n = from; n < to; n++) {
                 Conv2dKernels.im2col(cols, ld, in, n * g.inImageSize(), g);
                 VectorGemm.multiply(ap, cols, 0, ld, OC, P, CKK, conv, 0, P, false, bias);
-                VectorPool.maxPool2x2(pooled, winners, conv, 0, OC, g.OH(), g.OW(), true);
-                System.arraycopy(pooled, 0, out, n * OC * Q, OC * Q);
-                System.arraycopy(winners, 0, argmax, n * OC * Q, OC * Q);
+                // the image's planes n*OC.. are conv's planes 0..: pooled straight into out and argmax
+                VectorPool.maxPool2x2(out, argmax, conv, n * OC, n * OC, (n + 1) * OC, g.OH(), g.OW(), true);
             }
         });
+    }
+
+    /** The weights as the forward product's packed A, in the calling thread's scratch (read by every worker). */
+    private static float[] packedWeights(float[] weight, ConvGeometry g) {
+        int CKK = g.C() * g.KH() * g.KW();
+        float[] ap = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(g.OC(), CKK));
+        VectorGemm.packA(ap, weight, 0, CKK, false, g.OC(), CKK);
+        return ap;
     }
 
     static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in, float[] weight,

@@ -94,12 +94,26 @@ final class VectorConvWeightGrad3x3 {
             }
             dStart = 0;
         }
+        walk(part, partOff, d, dStart, x, images, 0, OCp / OB, g);
+    }
+
+    /**
+     * Adds the contribution of {@code images} padded images (x from 0, d from dStart) for the output channels of
+     * blocks [blockFrom, blockTo) into part from partOff ({@code [OCp][C][3][3][L]}): groups of images ({@link
+     * #group}), and within a group every tile of the blocks.
+     */
+    private static void walk(float[] part, int partOff, float[] d, int dStart, float[] x, int images, int blockFrom,
+                             int blockTo, ConvGeometry g) {
+        int C = g.C(), OH = g.OH();
+        int OWv = roundUp(g.OW(), L);
+        int Wp = OWv + 2, Hp = OH + 2;
+        int xImage = C * Hp * Wp, dImage = roundUp(g.OC(), OB) * OH * OWv;
         int plane = OH * OWv;
         int group = Math.max(1, Math.min(images, group(g)));
         for (int g0 = 0; g0 < images; g0 += group) {
             int n = Math.min(group, images - g0);
             int dg = dStart + g0 * dImage, xg = g0 * xImage;
-            for (int ob = 0; ob < OCp; ob += OB) {
+            for (int ob = blockFrom * OB; ob < blockTo * OB; ob += OB) {
                 for (int c = 0; c < C; c++) {
                     for (int kh = 0; kh < 3; kh++) {
                         int acc = partOff + ((ob * C + c) * 9 + kh * 3) * L; // (ob, c, kh, kw = 0), lane 0
@@ -168,41 +182,10 @@ final class VectorConvWeightGrad3x3 {
      */
     static void accumulateBlocks(float[] dweight, float[] part, float[] d, float[] x, int from, int to,
                                  ConvGeometry g) {
-        int N = g.N(), C = g.C(), OC = g.OC(), OH = g.OH(), OW = g.OW();
-        int OWv = roundUp(OW, L);
-        int Wp = OWv + 2, Hp = OH + 2;
-        int OCp = roundUp(OC, OB);
-        int xImage = C * Hp * Wp, dImage = OCp * OH * OWv;
-        int plane = OH * OWv;
-        int rowFloats = C * 9 * L; // one output channel's partial sums
+        int rowFloats = g.C() * 9 * L; // one output channel's partial sums
         java.util.Arrays.fill(part, from * OB * rowFloats, to * OB * rowFloats, 0f);
-        int group = Math.max(1, Math.min(N, group(g)));
-        for (int g0 = 0; g0 < N; g0 += group) {
-            int n = Math.min(group, N - g0);
-            int dg = g0 * dImage, xg = g0 * xImage;
-            for (int blk = from; blk < to; blk++) {
-                int ob = blk * OB;
-                for (int c = 0; c < C; c++) {
-                    for (int kh = 0; kh < 3; kh++) {
-                        int acc = ((ob * C + c) * 9 + kh * 3) * L;
-                        for (int col = 0; col < OWv; col += L) {
-                            tile(part, acc, rowFloats, d, dg + ob * plane + col, plane, OWv, dImage,
-                                    x, xg + (c * Hp + kh) * Wp + col, Wp, xImage, OH, n);
-                        }
-                    }
-                }
-            }
-        }
-        for (int oc = from * OB; oc < Math.min(OC, to * OB); oc++) {
-            for (int j = 0; j < C * 9; j++) {
-                int base = (oc * C * 9 + j) * L;
-                float s = 0f;
-                for (int lane = 0; lane < L; lane++) {
-                    s += part[base + lane];
-                }
-                dweight[oc * C * 9 + j] += s;
-            }
-        }
+        walk(part, 0, d, 0, x, g.N(), from, to, g);
+        reduce(dweight, part, 1, from * OB, Math.min(g.OC(), to * OB), g);
     }
 
     /**
@@ -295,9 +278,14 @@ final class VectorConvWeightGrad3x3 {
      * result depends on the thread count only).
      */
     static void reduce(float[] dweight, float[] parts, int workers, ConvGeometry g) {
-        int C = g.C(), OC = g.OC();
+        reduce(dweight, parts, workers, 0, g.OC(), g);
+    }
+
+    /** {@link #reduce} for output channels [ocFrom, ocTo) only. */
+    private static void reduce(float[] dweight, float[] parts, int workers, int ocFrom, int ocTo, ConvGeometry g) {
+        int C = g.C();
         int size = partSize(g);
-        for (int oc = 0; oc < OC; oc++) {
+        for (int oc = ocFrom; oc < ocTo; oc++) {
             for (int j = 0; j < C * 9; j++) {
                 float s = 0f;
                 for (int w = 0; w < workers; w++) {

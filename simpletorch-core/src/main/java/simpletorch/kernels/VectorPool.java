@@ -46,12 +46,15 @@ final class VectorPool {
     /**
      * Planes [from, to) of [*, H, W] into out and argmax [*, H/2, W/2]; with {@code relu} the maxima are stored as
      * {@code Math.max(max, 0)} (a ReLU before the pooling, applied after it: they commute), the winners unchanged.
+     * Plane p is read at {@code in[(p - inFirstPlane)*H*W]} (0 when in holds every plane; the first plane of an
+     * image when in holds that image alone) and written at {@code out[p*(H/2)*(W/2)]}.
      */
-    static void maxPool2x2(float[] out, int[] argmax, float[] in, int from, int to, int H, int W, boolean relu) {
+    static void maxPool2x2(float[] out, int[] argmax, float[] in, int inFirstPlane, int from, int to, int H, int W,
+                           boolean relu) {
         int OH = H / 2, OW = W / 2, P = OH * OW;
         int[] corner = corners(OH, OW, W); // corner[o]: the top-left element of output o's window, in its plane
         for (int plane = from; plane < to; plane++) {
-            int inOff = plane * H * W;
+            int inOff = (plane - inFirstPlane) * H * W;
             int outOff = plane * P;
             for (int o = 0; o < P; o += L) {
                 // T[2o .. 2o + 2L) lies in one top row when W >= 2L, else in W/L rows: load vector by vector.
@@ -66,7 +69,7 @@ final class VectorPool {
                 VectorMask<Float> bottomWins = bottom.compare(VectorOperators.GT, top);
                 FloatVector max = top.max(bottom);
                 if (max.test(VectorOperators.IS_NAN).anyTrue()) {
-                    PoolKernels.maxPool2x2Outputs(out, argmax, in, plane, o, o + L, H, W);
+                    PoolKernels.maxPool2x2Outputs(out, argmax, in, inOff, plane, o, o + L, H, W);
                     if (relu) {
                         for (int i = outOff + o; i < outOff + o + L; i++) {
                             out[i] = Math.max(out[i], 0f);

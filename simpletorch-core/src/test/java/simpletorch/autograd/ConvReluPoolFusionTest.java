@@ -51,6 +51,32 @@ class ConvReluPoolFusionTest {
         });
     }
 
+    /**
+     * A NaN pixel makes NaN convolution outputs in every image after the first: their windows are redone by the
+     * pool's scalar rule, which must read the image's own buffer, not the batch's place.
+     */
+    @ParameterizedTest(name = "threads={0}")
+    @CsvSource({"1", "2"})
+    void fusedEqualsConvThenReluThenPoolWithNaNs(int threads) {
+        Threads.with(threads, () -> {
+            Generator g = new Generator(977);
+            Tensor x = Tensor.randn(g, 3, 3, 32, 32);
+            x.data()[2 * 3 * 32 * 32 + 5 * 32 + 7] = Float.NaN; // image 2, channel 0, row 5, column 7
+            x.data()[1 * 3 * 32 * 32 + 2 * 32 * 32 + 31] = Float.NaN; // image 1, channel 2, row 0, column 31
+            Tensor weight = Tensor.randn(g, 16, 3, 3, 3);
+            Tensor bias = Tensor.randn(g, 16);
+            Tensor unfused = Functional.maxPool2d(Functional.relu(Functional.conv2d(x, weight, bias, 1, 1)), 2, 2, 2, 2, 0, 0);
+            Tensor fused = Functional.conv2dReluMaxPool2d(x, weight, bias, 1, 1);
+            int nans = 0;
+            for (int i = 0; i < fused.numel(); i++) {
+                assertThat(Float.floatToRawIntBits(fused.data()[i]))
+                        .as("value %d", i).isEqualTo(Float.floatToRawIntBits(unfused.data()[i]));
+                nans += Float.isNaN(fused.data()[i]) ? 1 : 0;
+            }
+            assertThat(nans).as("pooled NaNs").isPositive();
+        });
+    }
+
     /** So that the test above covers the fused kernel wherever it exists: with the Vector API, on JDK 25+. */
     @Test
     void simpleNetsLayersTakeTheFusedKernelWithTheVectorApiOnJdk25() {
