@@ -36,11 +36,7 @@ class ConvReluPoolFusionTest {
 
             Tensor unfused = Functional.maxPool2d(Functional.relu(Functional.conv2d(x1, w1, b1, 1, 1)), 2, 2, 2, 2, 0, 0);
             Tensor fused = Functional.conv2dReluMaxPool2d(x2, w2, b2, 1, 1);
-            assertThat(fused.shape()).isEqualTo(unfused.shape());
-            for (int i = 0; i < fused.numel(); i++) { // bit for bit, signs of zero included
-                assertThat(Float.floatToRawIntBits(fused.data()[i]))
-                        .as("value %d", i).isEqualTo(Float.floatToRawIntBits(unfused.data()[i]));
-            }
+            ReluMaxPoolFusionTest.assertSameBits(fused, unfused);
 
             Tensor r = Tensor.randn(g, unfused.shape()); // a weighted sum as the loss: any gradient of the output
             Functional.sum(Functional.mul(unfused, r)).backward();
@@ -67,13 +63,7 @@ class ConvReluPoolFusionTest {
             Tensor bias = Tensor.randn(g, 16);
             Tensor unfused = Functional.maxPool2d(Functional.relu(Functional.conv2d(x, weight, bias, 1, 1)), 2, 2, 2, 2, 0, 0);
             Tensor fused = Functional.conv2dReluMaxPool2d(x, weight, bias, 1, 1);
-            int nans = 0;
-            for (int i = 0; i < fused.numel(); i++) {
-                assertThat(Float.floatToRawIntBits(fused.data()[i]))
-                        .as("value %d", i).isEqualTo(Float.floatToRawIntBits(unfused.data()[i]));
-                nans += Float.isNaN(fused.data()[i]) ? 1 : 0;
-            }
-            assertThat(nans).as("pooled NaNs").isPositive();
+            assertThat(ReluMaxPoolFusionTest.assertSameBits(fused, unfused)).as("pooled NaNs").isPositive();
         });
     }
 

@@ -27,6 +27,18 @@ class ReluMaxPoolFusionTest {
         return x;
     }
 
+    /** Asserts the two tensors hold the same values bit for bit (signs of zero, NaNs); returns how many are NaN. */
+    static int assertSameBits(Tensor got, Tensor want) {
+        assertThat(got.shape()).isEqualTo(want.shape());
+        int nans = 0;
+        for (int i = 0; i < got.numel(); i++) {
+            assertThat(Float.floatToRawIntBits(got.data()[i]))
+                    .as("value %d", i).isEqualTo(Float.floatToRawIntBits(want.data()[i]));
+            nans += Float.isNaN(got.data()[i]) ? 1 : 0;
+        }
+        return nans;
+    }
+
     @ParameterizedTest(name = "k={0} stride={1} pad={2} threads={3}")
     @CsvSource({"2,2,0,1", "2,2,0,2", "3,2,1,2", "3,1,1,3", "2,1,0,2"})
     void fusedEqualsReluThenPool(int k, int stride, int pad, int threads) {
@@ -39,11 +51,7 @@ class ReluMaxPoolFusionTest {
 
             Tensor unfused = Functional.maxPool2d(Functional.relu(x1), k, k, stride, stride, pad, pad);
             Tensor fused = Functional.reluMaxPool2d(x2, k, k, stride, stride, pad, pad);
-            assertThat(fused.shape()).isEqualTo(unfused.shape());
-            for (int i = 0; i < fused.numel(); i++) { // bit for bit, signs of zero included
-                assertThat(Float.floatToRawIntBits(fused.data()[i]))
-                        .as("value %d", i).isEqualTo(Float.floatToRawIntBits(unfused.data()[i]));
-            }
+            assertSameBits(fused, unfused);
 
             float[] r = awkward(g, fused.numel()); // a weighted sum as the loss: any gradient of the output
             Functional.sum(Functional.mul(unfused, Tensor.of(r, unfused.shape()))).backward();
@@ -70,13 +78,7 @@ class ReluMaxPoolFusionTest {
             }
             Tensor unfused = Functional.maxPool2d(Functional.relu(Tensor.of(values, shape)), 2, 2, 2, 2, 0, 0);
             Tensor fused = Functional.reluMaxPool2d(Tensor.of(values, shape), 2, 2, 2, 2, 0, 0);
-            int nans = 0;
-            for (int i = 0; i < fused.numel(); i++) {
-                assertThat(Float.floatToRawIntBits(fused.data()[i]))
-                        .as("value %d", i).isEqualTo(Float.floatToRawIntBits(unfused.data()[i]));
-                nans += Float.isNaN(fused.data()[i]) ? 1 : 0;
-            }
-            assertThat(nans).as("pooled NaNs").isPositive();
+            assertThat(assertSameBits(fused, unfused)).as("pooled NaNs").isPositive();
         });
     }
 
