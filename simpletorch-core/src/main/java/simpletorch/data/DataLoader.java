@@ -24,7 +24,9 @@ import simpletorch.tensor.Tensor;
  * drawn before the first batch is built: epochs differ from each other but replay exactly from the same seed or
  * {@link Generator#state()}, and saving {@code generator().state()} between epochs is enough to resume.
  *
- * <p>Batches are built {@code prefetch} ahead on a background thread while the caller trains on the current one.
+ * <p>Batches are built {@code prefetch} ahead on a background thread while the caller trains on the current one;
+ * without prefetching, the caller builds each batch with the kernels' {@link Parallel} workers, images split between
+ * them.
  * Their content depends only on their position, never on timing. An epoch's iterator can be closed
  * ({@link EpochIterator#close()}) to cancel the work ahead when a loop stops early; one that is simply dropped
  * finishes at most {@code prefetch} batches on daemon threads, then nothing.
@@ -228,7 +230,17 @@ public final class DataLoader implements Iterable<Batch> {
             int B = Math.min(batchSize, n - start);
             float[] images = BufferPool.take(B * imageSize); // [B, C, H, W], every element written below; see Batch.recycle
             int[] labels = new int[B];
-            for (int b = 0; b < B; b++) {
+            if (prefetch == 0) { // on the caller, between steps: the kernels' workers are free to share the copying
+                Parallel.parallelFor(B, (worker, from, to) -> copy(start, from, to, images, labels, imageSize));
+            } else { // on the prefetch thread: the workers are busy with the caller's step
+                copy(start, 0, B, images, labels, imageSize);
+            }
+            return new Batch(new Tensor(images, B, C, H, W), labels);
+        }
+
+        /** Copies the examples at epoch positions start + [from, to) into places [from, to) of the batch. */
+        private void copy(int start, int from, int to, float[] images, int[] labels, int imageSize) {
+            for (int b = from; b < to; b++) {
                 int k = start + b;
                 int i = order == null ? k : order[k];
                 if (dy == null && flip == null) {
@@ -239,7 +251,6 @@ public final class DataLoader implements Iterable<Batch> {
                 }
                 labels[b] = dataset.label(i);
             }
-            return new Batch(new Tensor(images, B, C, H, W), labels);
         }
     }
 }

@@ -8,6 +8,10 @@ import java.util.List;
  *
  * <p>{@link #copyImage} returns the image <em>after</em> the dataset's transform (for the datasets here:
  * ToTensor then Normalize), so a {@link DataLoader} only has to stack images.
+ *
+ * <p>A loader may call {@link #copyImage} and {@link #label} from several threads at once, for different examples
+ * of one batch (as PyTorch's loader workers call {@code __getitem__}): an implementation must not keep per-call state
+ * in fields. The datasets here only read arrays that are fixed once loaded.
  */
 public interface Dataset {
 

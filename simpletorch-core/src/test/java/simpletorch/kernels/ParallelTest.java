@@ -43,6 +43,17 @@ class ParallelTest {
     }
 
     @Test
+    void aTrainingBatchIsCutIntoChunksOfFourImagesAndAnEvaluationBatchIntoFourChunksPerThread() {
+        Threads.with(2, () -> {
+            assertThat(Parallel.chunks(32)).isEqualTo(8);
+            assertThat(Parallel.chunks(256)).isEqualTo(8);
+            assertThat(Parallel.chunks(12)).isEqualTo(2); // fewer than 4 items a chunk: one chunk per thread
+            assertThat(Parallel.chunks(1)).isEqualTo(1);
+        });
+        Threads.with(1, () -> assertThat(Parallel.chunks(32)).isEqualTo(1));
+    }
+
+    @Test
     void forEachRunsEveryIndexOnceAsAChunkOfItsOwnOrAllAsOneOnOneThread() {
         for (int threads = 1; threads <= 3; threads++) {
             for (int n : new int[] {0, 1, 2, 5, 8, 9}) {
