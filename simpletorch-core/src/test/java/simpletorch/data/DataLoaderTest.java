@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import org.junit.jupiter.api.Test;
 import simpletorch.tensor.Generator;
+import simpletorch.testing.Threads;
 
 class DataLoaderTest {
 
@@ -110,6 +111,37 @@ class DataLoaderTest {
         assertThat(it.next().size()).isEqualTo(1);
         assertThat(it.hasNext()).isFalse();
         assertThatThrownBy(it::next).isInstanceOf(NoSuchElementException.class);
+    }
+
+    @Test
+    void batchesBuiltInLineAcrossThreadsEqualThoseOfOneThreadAndOfThePrefetcher() {
+        ImageDataset ds = FakeData.create(70, 3, 8, 8, 10, 5);
+        Augmentation aug = new Augmentation(2, true);
+        List<float[]> reference = new ArrayList<>();
+        List<int[]> referenceLabels = new ArrayList<>();
+        Threads.with(1, () -> {
+            for (Batch b : new DataLoader(ds, 32, true, new Generator(9), aug, 0)) {
+                reference.add(java.util.Arrays.copyOf(b.images().data(), b.size() * 3 * 8 * 8));
+                referenceLabels.add(b.labels().clone());
+            }
+        });
+        assertThat(reference).hasSize(3);
+        for (int threads : new int[] {2, 3}) {
+            for (int prefetch : new int[] {0, 1}) {
+                Threads.with(threads, () -> {
+                    int k = 0;
+                    for (Batch b : new DataLoader(ds, 32, true, new Generator(9), aug, prefetch)) {
+                        int size = b.size();
+                        assertThat(java.util.Arrays.copyOf(b.images().data(), size * 3 * 8 * 8))
+                                .as("batch %d, %d threads, prefetch %d", k, threads, prefetch)
+                                .containsExactly(reference.get(k));
+                        assertThat(b.labels()).containsExactly(referenceLabels.get(k));
+                        k++;
+                    }
+                    assertThat(k).isEqualTo(3);
+                });
+            }
+        }
     }
 
     @Test
