@@ -278,10 +278,9 @@ public final class Functional {
         Profiler.forward(t, label);
         if (recording(x, weight, bias)) {
             out.setGradFn(new Node("conv2d_relu_max_pool2d", inputs(x, weight, bias), timed(label, () -> {
-                // The pool's backward writes the convolution's output gradient whole; the convolution's takes it.
-                float[] dconv = BufferPool.take(g.N() * g.OC() * g.OH() * g.OW());
-                PoolKernels.maxPool2dReluBackward(dconv, out.grad(), out.data(), argmax, pg, false);
-                Conv2dKernels.backward(gradOf(x), gradOf(weight), gradOf(bias), dconv, x.data(), weight.data(), g);
+                float[] dconv = BufferPool.take(g.N() * g.OC() * g.OH() * g.OW()); // the convolution's output gradient
+                Conv2dKernels.backwardReluMaxPool2x2(gradOf(x), gradOf(weight), gradOf(bias), dconv, out.grad(),
+                        out.data(), argmax, x.data(), weight.data(), g);
                 BufferPool.give(dconv);
             }), argmax));
         } else {

@@ -1,0 +1,152 @@
+package simpletorch.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The weight gradient of {@code max_pool2d(relu(conv2d(x)), 2)} for a 3x3, stride-1, padding-1 convolution, taken
+ * from the pool's winners instead of from the convolution's whole output gradient.
+ *
+ * <p>Max pooling passes each output gradient to one pixel of its 2x2 window (its winner, when the pooled value was
+ * positive; otherwise to none), so three quarters of the convolution's output gradient are zeros, which the direct
+ * kernel ({@link VectorConvWeightGrad3x3}) multiplies like any other number. Here each pooled position {@code q} of
+ * image {@code n} and output channel {@code oc} contributes once, {@code g = dpool[n][oc][q]} (0 where the pooled
+ * value was not positive) times the input window around its winner {@code (y, x)}:
+ *
+ * <pre>
+ *   dweight[oc][c][kh][kw] += g * x[n][c][y - 1 + kh][x - 1 + kw]        (0 outside the image)
+ * </pre>
+ *
+ * A quarter of the multiply-adds. Vectors run along the input channels ({@code C} a multiple of the vector length),
+ * so each image is first copied channels-last with a zero border ({@code [H + 2][W + 2][C]}, in its worker's
+ * scratch): the nine input vectors of a window are then plain loads. Each worker sums its images into its own
+ * partial sums, added in chunk order at the end: the result depends on the thread count, not on scheduling. The sums
+ * group differently from the direct kernel's, so the two agree to rounding, not bit for bit. Measured in
+ * docs/BENCHMARKS.md. Only called when {@link Gemm#vectorEnabled()}.
+ */
+final class VectorPooledConvWeightGrad3x3 {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private VectorPooledConvWeightGrad3x3() {
+    }
+
+    /** A 3x3 "same" convolution (stride 1, padding 1) with an even output and whole vectors of input channels. */
+    static boolean applies(ConvGeometry g) {
+        return g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 1 && g.padW() == 1
+                && g.OH() % 2 == 0 && g.OW() % 2 == 0 && g.C() % L == 0;
+    }
+
+    /**
+     * dweight += the weight gradient of {@code max_pool2d(relu(conv2d(in, weight)), 2)}.
+     *
+     * @param dweight [OC, C, 3, 3], added into
+     * @param dpool   [N, OC, OH/2, OW/2], the gradient of the pooled output
+     * @param out     [N, OC, OH/2, OW/2], the pooled output (after ReLU)
+     * @param argmax  [N, OC, OH/2, OW/2], each winner's index within its [OH, OW] plane
+     * @param in      [N, C, H, W], the convolution's input
+     */
+    static void accumulate(float[] dweight, float[] dpool, float[] out, int[] argmax, float[] in, ConvGeometry g) {
+        int N = g.N(), C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
+        int Wp = W + 2, image = (H + 2) * Wp * C;
+        int PQ = (g.OH() / 2) * (g.OW() / 2);
+        // corner[a], a = y*W + x: where the 3x3 window around output pixel (y, x) starts in a padded image
+        int[] corner = Scratch.ints(H * W);
+        for (int a = 0; a < H * W; a++) {
+            corner[a] = (a / W * Wp + a % W) * C;
+        }
+        int chunks = Parallel.chunks(N);
+        int partSize = OC * C * 9; // [OC][C / L][9][L]
+        float[] parts = Scratch.get(Scratch.PARTS, chunks * partSize);
+        java.util.Arrays.fill(parts, 0, chunks * partSize, 0f);
+        Parallel.parallelFor(N, (chunk, from, to) -> {
+            float[] x = Scratch.get(Scratch.PADDED_IN, image); // one image, channels-last
+            for (int n = from; n < to; n++) {
+                toChannelsLast(x, in, n * C * H * W, C, H, W);
+                for (int oc = 0; oc < OC; oc++) {
+                    for (int c0 = 0; c0 < C; c0 += L) {
+                        addImage(parts, chunk * partSize + (oc * C + c0) * 9, x, c0, Wp * C, C, dpool, out, argmax,
+                                (n * OC + oc) * PQ, PQ, corner);
+                    }
+                }
+            }
+        });
+        for (int oc = 0; oc < OC; oc++) { // the chunks' partial sums, in chunk order
+            for (int c = 0; c < C; c++) {
+                int lane = (oc * C + c / L * L) * 9 + c % L; // kernel offset s at lane + s*L
+                for (int s = 0; s < 9; s++) {
+                    float sum = 0f;
+                    for (int k = 0; k < chunks; k++) {
+                        sum += parts[k * partSize + lane + s * L];
+                    }
+                    dweight[(oc * C + c) * 9 + s] += sum;
+                }
+            }
+        }
+    }
+
+    /** dpool where the pooled value was positive, else 0 (ReLU's gradient; 0 at NaN too), without a branch. */
+    private static float passed(float d, float pooled) {
+        int bits = Float.floatToRawIntBits(pooled);
+        int positive = (-bits >> 31) & ((bits - 0x7f800001) >> 31);
+        return Float.intBitsToFloat(Float.floatToRawIntBits(d) & positive);
+    }
+
+    /**
+     * One image's contribution to one output channel's weight gradient, input channels [c0, c0 + L): nine
+     * accumulators, one per kernel offset (read from and written back to {@code part[acc + s*L]}), each of the
+     * channel's PQ pooled positions (from {@code o}) adding {@code g} times the nine input vectors of its winner's
+     * window. The image's channels-last copy is in L1 for all of its output channels.
+     */
+    private static void addImage(float[] part, int acc, float[] x, int c0, int row, int C, float[] dpool, float[] out,
+                                 int[] argmax, int o, int PQ, int[] corner) {
+        FloatVector a0 = FloatVector.fromArray(S, part, acc), a1 = FloatVector.fromArray(S, part, acc + L);
+        FloatVector a2 = FloatVector.fromArray(S, part, acc + 2 * L), a3 = FloatVector.fromArray(S, part, acc + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, part, acc + 4 * L), a5 = FloatVector.fromArray(S, part, acc + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, part, acc + 6 * L), a7 = FloatVector.fromArray(S, part, acc + 7 * L);
+        FloatVector a8 = FloatVector.fromArray(S, part, acc + 8 * L);
+        for (int end = o + PQ; o < end; o++) {
+            FloatVector gv = FloatVector.broadcast(S, passed(dpool[o], out[o]));
+            int p = c0 + corner[argmax[o]];
+            a0 = gv.fma(FloatVector.fromArray(S, x, p), a0);
+            a1 = gv.fma(FloatVector.fromArray(S, x, p + C), a1);
+            a2 = gv.fma(FloatVector.fromArray(S, x, p + 2 * C), a2);
+            a3 = gv.fma(FloatVector.fromArray(S, x, p + row), a3);
+            a4 = gv.fma(FloatVector.fromArray(S, x, p + row + C), a4);
+            a5 = gv.fma(FloatVector.fromArray(S, x, p + row + 2 * C), a5);
+            a6 = gv.fma(FloatVector.fromArray(S, x, p + 2 * row), a6);
+            a7 = gv.fma(FloatVector.fromArray(S, x, p + 2 * row + C), a7);
+            a8 = gv.fma(FloatVector.fromArray(S, x, p + 2 * row + 2 * C), a8);
+        }
+        a0.intoArray(part, acc);
+        a1.intoArray(part, acc + L);
+        a2.intoArray(part, acc + 2 * L);
+        a3.intoArray(part, acc + 3 * L);
+        a4.intoArray(part, acc + 4 * L);
+        a5.intoArray(part, acc + 5 * L);
+        a6.intoArray(part, acc + 6 * L);
+        a7.intoArray(part, acc + 7 * L);
+        a8.intoArray(part, acc + 8 * L);
+    }
+
+    /**
+     * x[((y + 1)*(W + 2) + x + 1)*C + c] = in[inOff + (c*H + y)*W + x], zero on the border. Written in order, read
+     * across the C planes (an image, 16 KB for SimpleNet's conv2, is in L1).
+     */
+    private static void toChannelsLast(float[] x, float[] in, int inOff, int C, int H, int W) {
+        int Wp = W + 2, HW = H * W;
+        java.util.Arrays.fill(x, 0, (Wp + 1) * C, 0f); // the top row and the first row's left border
+        for (int y = 0; y < H; y++) {
+            int dst = ((y + 1) * Wp + 1) * C;
+            for (int i = 0; i < W; i++, dst += C) {
+                int src = inOff + y * W + i;
+                for (int c = 0; c < C; c++) {
+                    x[dst + c] = in[src + c * HW];
+                }
+            }
+            // this row's right border and the next row's left one
+            java.util.Arrays.fill(x, dst, dst + 2 * C, 0f);
+        }
+        java.util.Arrays.fill(x, ((H + 1) * Wp + 1) * C, (H + 2) * Wp * C, 0f); // the rest of the bottom row
+    }
+}

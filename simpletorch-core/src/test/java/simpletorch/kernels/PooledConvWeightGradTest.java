@@ -1,0 +1,56 @@
+package simpletorch.kernels;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static simpletorch.testing.NumericAssertions.assertClose;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import simpletorch.tensor.Generator;
+import simpletorch.testing.TestData;
+import simpletorch.testing.Threads;
+
+/**
+ * {@link VectorPooledConvWeightGrad3x3} (the weight gradient of conv2d -> relu -> max_pool2d summed from the pool's
+ * winners) against the definition: the pool's gradient routed to its winners (the scalar rule), then the naive
+ * convolution backward in double. Channel counts are multiples of the vector length (its condition), in units of it,
+ * so the same shapes run with 8 and with 16 lanes.
+ */
+class PooledConvWeightGradTest {
+    private static final int L = Gemm.VECTOR_AVAILABLE ? jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() : 8;
+
+    @ParameterizedTest(name = "N={0} C={1}L HxW={2}x{3} OC={4} threads={5}")
+    @CsvSource({
+            "32, 2, 16, 16, 32, 2", // SimpleNet's conv2 at batch 32 (16 channels with 8 lanes)
+            "32, 2, 16, 16, 32, 1",
+            "7, 1, 6, 10, 5, 3",    // a batch that no thread count divides, output channels not a multiple of 4
+            "1, 3, 2, 2, 1, 2",     // one image of one pooled pixel, three vectors of channels
+            "5, 1, 8, 4, 9, 2"})
+    void equalsTheDenseDefinition(int N, int vectors, int H, int W, int OC, int threads) {
+        assumeTrue(Gemm.vectorEnabled(), "the Vector API kernels are off");
+        int C = vectors * L;
+        ConvGeometry g = new ConvGeometry(N, C, H, W, OC, 3, 3, 1, 1, 1, 1);
+        PoolGeometry pg = new PoolGeometry(N, OC, H, W, 2, 2, 2, 2, 0, 0);
+        Generator gen = new Generator(4200 + N * 13 + C + H * W + OC);
+        float[] in = TestData.uniform(gen, N * C * H * W);
+        float[] weight = TestData.uniform(gen, OC * C * 9);
+        float[] bias = TestData.uniform(gen, OC);
+        double[] conv = new double[N * OC * H * W];
+        Conv2dKernels.forwardNaive(conv, TestData.toDouble(in), TestData.toDouble(weight), TestData.toDouble(bias), g);
+        int pooled = N * OC * (H / 2) * (W / 2);
+        float[] out = new float[pooled];
+        int[] argmax = new int[pooled];
+        PoolKernels.maxPool2dReluForward(out, argmax, TestData.toFloat(conv), pg);
+        float[] dpool = TestData.uniform(gen, pooled);
+        float[] dweight0 = TestData.uniform(gen, OC * C * 9); // the kernel adds into what is there
+
+        float[] dconv = new float[N * OC * H * W];
+        PoolKernels.maxPool2dReluBackward(dconv, dpool, out, argmax, pg, false);
+        double[] expected = TestData.toDouble(dweight0);
+        Conv2dKernels.backwardNaive(null, expected, null, TestData.toDouble(dconv), TestData.toDouble(in),
+                TestData.toDouble(weight), g);
+
+        float[] dweight = dweight0.clone();
+        Threads.with(threads, () -> VectorPooledConvWeightGrad3x3.accumulate(dweight, dpool, out, argmax, in, g));
+        assertClose("pooled weight gradient " + g, dweight, expected, Conv2dKernelsTest.ATOL, Conv2dKernelsTest.RTOL);
+    }
+}
