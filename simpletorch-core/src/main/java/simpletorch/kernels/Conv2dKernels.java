@@ -88,31 +88,30 @@ public final class Conv2dKernels {
     }
 
     /**
-     * The backward pass of {@link #forwardReluMaxPool2x2}, adding into each gradient that is not null. The pool's
-     * backward writes the convolution's output gradient into {@code dconv}, which the input and bias gradients read;
-     * the weight gradient, where {@link #pooledWeightGrad} says so, is summed from the pool's winners instead
-     * ({@link VectorPooledConvWeightGrad3x3}: a quarter of the work, equal to rounding), otherwise from dconv too.
+     * The backward pass of {@link #forwardReluMaxPool2x2}, adding into each gradient that is not null. Where
+     * {@link #pooledWeightGrad} says so, straight from the pool's gradient and winners in one loop (the weight
+     * gradient summed from the winners: a quarter of the work, equal to the dense sums to rounding; see
+     * {@code VectorConv2d.backwardReluMaxPool2x2}); otherwise the pool's backward writes the convolution's output
+     * gradient into {@code dconv} and {@link #backward} takes it.
      *
-     * @param dconv  [N, OC, OH, OW], scratch, overwritten
+     * @param dconv  [N, OC, OH, OW], scratch, overwritten (unused on the first path)
      * @param dpool  [N, OC, OH/2, OW/2], the gradient of the pooled output
      * @param out    [N, OC, OH/2, OW/2], the pooled output
      * @param argmax [N, OC, OH/2, OW/2], the forward pass's winners
      */
     public static void backwardReluMaxPool2x2(float[] din, float[] dweight, float[] dbias, float[] dconv, float[] dpool,
                                               float[] out, int[] argmax, float[] in, float[] weight, ConvGeometry g) {
-        boolean pooled = dweight != null && pooledWeightGrad(g);
-        if (din != null || dbias != null || (dweight != null && !pooled)) {
-            PoolGeometry pg = new PoolGeometry(g.N(), g.OC(), g.OH(), g.OW(), 2, 2, 2, 2, 0, 0);
-            PoolKernels.maxPool2dReluBackward(dconv, dpool, out, argmax, pg, false);
-            backward(din, pooled ? null : dweight, dbias, dconv, in, weight, g);
+        if (pooledWeightGrad(g)) {
+            VectorConv2d.backwardReluMaxPool2x2(din, dweight, dbias, dpool, out, argmax, in, weight, g);
+            return;
         }
-        if (pooled) {
-            VectorPooledConvWeightGrad3x3.accumulate(dweight, dpool, out, argmax, in, g);
-        }
+        PoolGeometry pg = new PoolGeometry(g.N(), g.OC(), g.OH(), g.OW(), 2, 2, 2, 2, 0, 0);
+        PoolKernels.maxPool2dReluBackward(dconv, dpool, out, argmax, pg, false);
+        backward(din, dweight, dbias, dconv, in, weight, g);
     }
 
     /**
-     * Whether {@link #backwardReluMaxPool2x2} sums the weight gradient from the pool's winners: a fused layer (see
+     * Whether {@link #backwardReluMaxPool2x2} runs from the pool's winners: a fused layer (see
      * {@link #fusesReluMaxPool2x2}) with a 3x3 "same" convolution over whole vectors of input channels (SimpleNet's
      * conv2, not conv1 with its 3 channels). {@code -Dsimpletorch.pooledWeightGrad=false} turns it off, to measure.
      */

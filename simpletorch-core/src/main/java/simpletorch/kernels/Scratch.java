@@ -31,7 +31,10 @@ final class Scratch {
     private static final int SLOTS = 15;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
-    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][]);
+    /** Int slots: a gathered GEMM's row offsets, and a table of window corners. */
+    static final int ROWS = 0;
+    static final int CORNERS = 1;
+    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[2][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);
 
     private Scratch() {
@@ -45,13 +48,13 @@ final class Scratch {
         return buffers[slot];
     }
 
-    /** An int buffer of at least {@code size} elements (row offsets, owned by the calling thread). */
-    static int[] ints(int size) {
+    /** An int buffer of at least {@code size} elements in {@code slot} (tables owned by the calling thread). */
+    static int[] ints(int slot, int size) {
         int[][] buffers = INTS.get();
-        if (buffers[0] == null || buffers[0].length < size) {
-            buffers[0] = new int[size];
+        if (buffers[slot] == null || buffers[slot].length < size) {
+            buffers[slot] = new int[size];
         }
-        return buffers[0];
+        return buffers[slot];
     }
 
     /** A double buffer of at least {@code size} elements, set to zero over [0, size): for per-worker sums. */

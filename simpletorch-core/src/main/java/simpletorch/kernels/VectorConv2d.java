@@ -101,7 +101,7 @@ final class VectorConv2d {
         int[] bRow = null;
         if (din != null && directInput) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));
-            bRow = Scratch.ints(OC * 9);
+            bRow = Scratch.ints(Scratch.ROWS, OC * 9);
             VectorConvInputGrad3x3.prepare(wt, bRow, weight, g);
         } else if (din != null) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(CKK, OC));
@@ -204,6 +204,54 @@ final class VectorConv2d {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The backward pass of {@code max_pool2d(relu(conv2d(x)), 2)} for a layer that {@link
+     * Conv2dKernels#pooledWeightGrad} takes, in one parallel loop over the images: each image's input gradient is
+     * one gathered product over the pool's gradient written straight into its zero-bordered buffer
+     * ({@link VectorConvInputGrad3x3#addImagesFromPool}), its weight gradient is summed from the pool's winners
+     * ({@link VectorPooledConvWeightGrad3x3}), its bias gradient from the pooled gradient. The convolution's output
+     * gradient is never written. Partial sums per chunk, added in chunk order.
+     */
+    static void backwardReluMaxPool2x2(float[] din, float[] dweight, float[] dbias, float[] dpool, float[] out,
+                                       int[] argmax, float[] in, float[] weight, ConvGeometry g) {
+        int N = g.N(), OC = g.OC();
+        int chunks = Parallel.chunks(N);
+        float[] wt = null;
+        int[] bRow = null;
+        if (din != null) {
+            wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));
+            bRow = Scratch.ints(Scratch.ROWS, OC * 9);
+            VectorConvInputGrad3x3.prepare(wt, bRow, weight, g);
+        }
+        float[] weightT = wt;
+        int[] gatheredRows = bRow;
+        int[] corner = dweight == null ? null : VectorPooledConvWeightGrad3x3.corners(g);
+        int partSize = VectorPooledConvWeightGrad3x3.partSize(g);
+        float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, chunks * partSize);
+        if (parts != null) {
+            java.util.Arrays.fill(parts, 0, chunks * partSize, 0f);
+        }
+        double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(chunks * OC);
+        Parallel.parallelFor(N, (chunk, from, to) -> {
+            if (din != null) {
+                VectorConvInputGrad3x3.addImagesFromPool(din, dpool, out, argmax, weightT, gatheredRows, from, to, g);
+            }
+            if (dweight != null) {
+                VectorPooledConvWeightGrad3x3.addImages(parts, chunk * partSize, dpool, out, argmax, in, corner, from,
+                        to, g);
+            }
+            if (dbias != null) {
+                VectorPooledConvWeightGrad3x3.addBias(biasParts, chunk * OC, dpool, out, from, to, g);
+            }
+        });
+        if (dweight != null) {
+            VectorPooledConvWeightGrad3x3.reduce(dweight, parts, chunks, g);
+        }
+        if (dbias != null) {
+            Conv2dKernels.addPartialSums(dbias, biasParts, chunks);
         }
     }
 

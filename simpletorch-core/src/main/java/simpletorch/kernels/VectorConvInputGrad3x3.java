@@ -63,16 +63,37 @@ final class VectorConvInputGrad3x3 {
 
     /** din[n] += the input gradient of image n, for n in [from, to); ap and bRow from {@link #prepare}. */
     static void addImages(float[] din, float[] dout, float[] ap, int[] bRow, int from, int to, ConvGeometry g) {
+        addImages(din, dout, null, null, ap, bRow, from, to, g);
+    }
+
+    /**
+     * {@link #addImages} for a convolution followed by ReLU and a 2x2 max-pool: each image's output gradient is the
+     * pool's backward ({@link VectorPool}, from the pooled gradient dpool, output and winners), written straight into
+     * the zero-bordered buffer that the product reads, so that the convolution's whole output gradient is never
+     * written. Needs even output sizes of whole vectors ({@link VectorPool#applies}).
+     */
+    static void addImagesFromPool(float[] din, float[] dpool, float[] out, int[] argmax, float[] ap, int[] bRow,
+                                  int from, int to, ConvGeometry g) {
+        addImages(din, dpool, out, argmax, ap, bRow, from, to, g);
+    }
+
+    /** dout is the convolution's output gradient when argmax is null, else the pool's (see above). */
+    private static void addImages(float[] din, float[] dout, float[] out, int[] argmax, float[] ap, int[] bRow,
+                                  int from, int to, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
         int Wpad = W + 2, dPlane = planeSize(g), N = columns(g);
         float[] d = Scratch.get(Scratch.PADDED_OUT, OC * dPlane); // [OC][dPlane]: dout at row 1, column 1
         float[] wide = Scratch.get(Scratch.DCOLS, C * N); // [C][N]: din's rows Wpad apart, border columns too
         java.util.Arrays.fill(d, 0, OC * dPlane, 0f); // the border stays zero; each image writes the interior
         for (int n = from; n < to; n++) {
-            for (int oc = 0; oc < OC; oc++) {
-                int src = (n * OC + oc) * H * W;
-                for (int y = 0; y < H; y++) {
-                    copyRow(dout, src + y * W, d, oc * dPlane + (y + 1) * Wpad + 1, W);
+            if (argmax != null) {
+                VectorPool.maxPool2x2Backward(d, Wpad + 1, dPlane, Wpad, dout, out, argmax, n * OC, (n + 1) * OC, H, W);
+            } else {
+                for (int oc = 0; oc < OC; oc++) {
+                    int src = (n * OC + oc) * H * W;
+                    for (int y = 0; y < H; y++) {
+                        copyRow(dout, src + y * W, d, oc * dPlane + (y + 1) * Wpad + 1, W);
+                    }
                 }
             }
             VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, N, wide, 0, N);

@@ -58,7 +58,7 @@ final class VectorPool {
             int outOff = plane * P;
             for (int o = 0; o < P; o += L) {
                 // T[2o .. 2o + 2L) lies in one top row when W >= 2L, else in W/L rows: load vector by vector.
-                int t0 = inOff + top(2 * o, W), t1 = inOff + top(2 * o + L, W);
+                int t0 = inOff + top(2 * o, W, W), t1 = inOff + top(2 * o + L, W, W);
                 FloatVector ta = FloatVector.fromArray(S, in, t0), tb = FloatVector.fromArray(S, in, t1);
                 FloatVector ba = FloatVector.fromArray(S, in, t0 + W), bb = FloatVector.fromArray(S, in, t1 + W);
                 FloatVector a = ta.rearrange(EVEN, tb), b = ta.rearrange(ODD, tb);
@@ -96,11 +96,21 @@ final class VectorPool {
      */
     static void maxPool2x2Backward(float[] din, float[] dout, float[] out, int[] argmax, int from, int to, int H,
                                    int W) {
+        maxPool2x2Backward(din, from * H * W, H * W, W, dout, out, argmax, from, to, H, W);
+    }
+
+    /**
+     * {@link #maxPool2x2Backward(float[], float[], float[], int[], int, int, int, int)} into another layout: plane
+     * {@code from + i} at {@code dinOff + i * planeStride}, its H rows of W {@code ld} apart (a zero-bordered buffer,
+     * say). Writes each row's W elements, nothing between them.
+     */
+    static void maxPool2x2Backward(float[] din, int dinOff, int planeStride, int ld, float[] dout, float[] out,
+                                   int[] argmax, int from, int to, int H, int W) {
         int OH = H / 2, OW = W / 2, P = OH * OW;
         int[] corner = corners(OH, OW, W);
         FloatVector zero = FloatVector.zero(S);
         for (int plane = from; plane < to; plane++) {
-            int inOff = plane * H * W;
+            int inOff = dinOff + (plane - from) * planeStride;
             int outOff = plane * P;
             for (int o = 0; o < P; o += L) {
                 FloatVector g = FloatVector.fromArray(S, dout, outOff + o).add(zero);
@@ -112,19 +122,19 @@ final class VectorPool {
                 FloatVector tr = zero.blend(g, rel.compare(VectorOperators.EQ, 1).cast(S));
                 FloatVector bl = zero.blend(g, rel.compare(VectorOperators.EQ, W).cast(S));
                 FloatVector br = zero.blend(g, rel.compare(VectorOperators.EQ, W + 1).cast(S));
-                int t0 = inOff + top(2 * o, W), t1 = inOff + top(2 * o + L, W);
+                int t0 = inOff + top(2 * o, W, ld), t1 = inOff + top(2 * o + L, W, ld);
                 tl.rearrange(ZIP_LO, tr).intoArray(din, t0);
                 tl.rearrange(ZIP_HI, tr).intoArray(din, t1);
-                bl.rearrange(ZIP_LO, br).intoArray(din, t0 + W);
-                bl.rearrange(ZIP_HI, br).intoArray(din, t1 + W);
+                bl.rearrange(ZIP_LO, br).intoArray(din, t0 + ld);
+                bl.rearrange(ZIP_HI, br).intoArray(din, t1 + ld);
             }
         }
     }
 
-    /** The plane offset of T[p]: row p / W of the top rows is input row 2 * (p / W). */
-    private static int top(int p, int W) {
+    /** The offset of T[p] in a plane of rows ld apart: row p / W of the top rows is input row 2 * (p / W). */
+    private static int top(int p, int W, int ld) {
         int row = p / W;
-        return 2 * row * W + (p - row * W);
+        return 2 * row * ld + (p - row * W);
     }
 
     /** corner[o] for a plane of OH x OW outputs over rows of W; the two extra elements record OH and W. */

@@ -38,7 +38,8 @@ final class VectorPooledConvWeightGrad3x3 {
     }
 
     /**
-     * dweight += the weight gradient of {@code max_pool2d(relu(conv2d(in, weight)), 2)}.
+     * dweight += the weight gradient of {@code max_pool2d(relu(conv2d(in, weight)), 2)}: {@link #addImages} over the
+     * batch, split across the workers, then {@link #reduce}.
      *
      * @param dweight [OC, C, 3, 3], added into
      * @param dpool   [N, OC, OH/2, OW/2], the gradient of the pooled output
@@ -47,31 +48,57 @@ final class VectorPooledConvWeightGrad3x3 {
      * @param in      [N, C, H, W], the convolution's input
      */
     static void accumulate(float[] dweight, float[] dpool, float[] out, int[] argmax, float[] in, ConvGeometry g) {
-        int N = g.N(), C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
-        int Wp = W + 2, image = (H + 2) * Wp * C;
-        int PQ = (g.OH() / 2) * (g.OW() / 2);
-        // corner[a], a = y*W + x: where the 3x3 window around output pixel (y, x) starts in a padded image
-        int[] corner = Scratch.ints(H * W);
+        int[] corner = corners(g);
+        int chunks = Parallel.chunks(g.N());
+        float[] parts = Scratch.get(Scratch.PARTS, chunks * partSize(g));
+        java.util.Arrays.fill(parts, 0, chunks * partSize(g), 0f);
+        Parallel.parallelFor(g.N(), (chunk, from, to) ->
+                addImages(parts, chunk * partSize(g), dpool, out, argmax, in, corner, from, to, g));
+        reduce(dweight, parts, chunks, g);
+    }
+
+    /** Floats of one chunk's partial sums, [OC][C / L][9][L]. */
+    static int partSize(ConvGeometry g) {
+        return g.OC() * g.C() * 9;
+    }
+
+    /**
+     * The calling thread's table of window corners, read by every worker: entry {@code y*W + x} is where the 3x3
+     * window around output pixel (y, x) starts in a zero-bordered channels-last image.
+     */
+    static int[] corners(ConvGeometry g) {
+        int H = g.H(), W = g.W(), C = g.C();
+        int[] corner = Scratch.ints(Scratch.CORNERS, H * W);
         for (int a = 0; a < H * W; a++) {
-            corner[a] = (a / W * Wp + a % W) * C;
+            corner[a] = (a / W * (W + 2) + a % W) * C;
         }
-        int chunks = Parallel.chunks(N);
-        int partSize = OC * C * 9; // [OC][C / L][9][L]
-        float[] parts = Scratch.get(Scratch.PARTS, chunks * partSize);
-        java.util.Arrays.fill(parts, 0, chunks * partSize, 0f);
-        Parallel.parallelFor(N, (chunk, from, to) -> {
-            float[] x = Scratch.get(Scratch.PADDED_IN, image); // one image, channels-last
-            for (int n = from; n < to; n++) {
-                toChannelsLast(x, in, n * C * H * W, C, H, W);
-                for (int oc = 0; oc < OC; oc++) {
-                    for (int c0 = 0; c0 < C; c0 += L) {
-                        addImage(parts, chunk * partSize + (oc * C + c0) * 9, x, c0, Wp * C, C, dpool, out, argmax,
-                                (n * OC + oc) * PQ, PQ, corner);
-                    }
+        return corner;
+    }
+
+    /**
+     * Adds images [from, to)'s contributions into {@code part[partOff, +partSize)}, one image at a time: its
+     * channels-last copy (in the worker's scratch, in L1) serves all of its output channels.
+     */
+    static void addImages(float[] part, int partOff, float[] dpool, float[] out, int[] argmax, float[] in,
+                          int[] corner, int from, int to, ConvGeometry g) {
+        int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
+        int Wp = W + 2, PQ = (g.OH() / 2) * (g.OW() / 2);
+        float[] x = Scratch.get(Scratch.PADDED_IN, (H + 2) * Wp * C); // one image, channels-last
+        for (int n = from; n < to; n++) {
+            toChannelsLast(x, in, n * C * H * W, C, H, W);
+            for (int oc = 0; oc < OC; oc++) {
+                for (int c0 = 0; c0 < C; c0 += L) {
+                    addImage(part, partOff + (oc * C + c0) * 9, x, c0, Wp * C, C, dpool, out, argmax,
+                            (n * OC + oc) * PQ, PQ, corner);
                 }
             }
-        });
-        for (int oc = 0; oc < OC; oc++) { // the chunks' partial sums, in chunk order
+        }
+    }
+
+    /** dweight += the chunks' partial sums, added in chunk order (the result depends on the thread count only). */
+    static void reduce(float[] dweight, float[] parts, int chunks, ConvGeometry g) {
+        int C = g.C(), OC = g.OC(), partSize = partSize(g);
+        for (int oc = 0; oc < OC; oc++) {
             for (int c = 0; c < C; c++) {
                 int lane = (oc * C + c / L * L) * 9 + c % L; // kernel offset s at lane + s*L
                 for (int s = 0; s < 9; s++) {
@@ -81,6 +108,20 @@ final class VectorPooledConvWeightGrad3x3 {
                     }
                     dweight[(oc * C + c) * 9 + s] += sum;
                 }
+            }
+        }
+    }
+
+    /** The bias gradient's share of images [from, to): acc[accOff + oc] += the sum of their passed pooled gradients. */
+    static void addBias(double[] acc, int accOff, float[] dpool, float[] out, int from, int to, ConvGeometry g) {
+        int OC = g.OC(), PQ = (g.OH() / 2) * (g.OW() / 2);
+        for (int n = from; n < to; n++) {
+            for (int oc = 0; oc < OC; oc++) {
+                double s = 0;
+                for (int o = (n * OC + oc) * PQ, end = o + PQ; o < end; o++) {
+                    s += passed(dpool[o], out[o]);
+                }
+                acc[accOff + oc] += s;
             }
         }
     }

@@ -16,8 +16,8 @@ import simpletorch.testing.Threads;
  * The fused {@code conv2d -> relu -> max_pool2d} gives exactly what the three ops give one after the other: the
  * values, and the gradients of the input, the weight and the bias. SimpleNet's two layers take the fused kernel
  * where it exists (the Vector API's 2x2 pool: JDK 25+); the other shapes run the three ops inside the fused call.
- * The one exception: where the weight gradient is summed from the pool's winners
- * ({@link Conv2dKernels#pooledWeightGrad}, SimpleNet's conv2), it groups its sums differently, and agrees to rounding.
+ * The exception: where the backward pass runs from the pool's winners ({@link Conv2dKernels#pooledWeightGrad},
+ * SimpleNet's conv2), the weight and bias gradients group their sums differently, and agree to rounding.
  */
 class ConvReluPoolFusionTest {
 
@@ -25,6 +25,7 @@ class ConvReluPoolFusionTest {
     @CsvSource({
             "5, 3, 32, 32, 16, 1", "5, 3, 32, 32, 16, 2", // SimpleNet's conv1: the fused kernel
             "4, 16, 16, 16, 32, 2", "3, 16, 16, 16, 32, 3", // SimpleNet's conv2
+            "7, 8, 4, 16, 5, 3",    // from the pool's winners with 8 lanes: 7 images on 3 threads, 5 output channels
             "2, 1, 28, 28, 16, 2",  // Fashion-MNIST's conv1: 28x28 rows are not whole vectors, the three ops
             "3, 2, 6, 10, 5, 2"})   // a small odd shape: the three ops
     void fusedEqualsConvThenReluThenPool(int N, int C, int H, int W, int OC, int threads) {
@@ -47,10 +48,30 @@ class ConvReluPoolFusionTest {
             assertThat(x2.grad()).as("input gradient").containsExactly(x1.grad());
             if (Conv2dKernels.pooledWeightGrad(new ConvGeometry(N, C, H, W, OC, 3, 3, 1, 1, 1, 1))) {
                 assertClose("weight gradient from the pool's winners", w2.grad(), w1.grad(), 1e-4, 1e-4);
+                assertClose("bias gradient from the pooled gradient", b2.grad(), b1.grad(), 1e-5, 1e-5);
             } else {
                 assertThat(w2.grad()).as("weight gradient").containsExactly(w1.grad());
+                assertThat(b2.grad()).as("bias gradient").containsExactly(b1.grad());
             }
-            assertThat(b2.grad()).as("bias gradient").containsExactly(b1.grad());
+        });
+    }
+
+    /** Without an input gradient or a bias (a first layer, say), the weight gradient alone. */
+    @ParameterizedTest(name = "threads={0}")
+    @CsvSource({"1", "2"})
+    void fusedWeightGradientWithoutInputGradientOrBias(int threads) {
+        Threads.with(threads, () -> {
+            Generator g = new Generator(991);
+            Tensor x = Tensor.randn(g, 6, 16, 16, 16);
+            Tensor weight = Tensor.randn(g, 32, 16, 3, 3);
+            Tensor w1 = weight.copy().requiresGrad(true), w2 = weight.copy().requiresGrad(true);
+            Tensor unfused = Functional.maxPool2d(Functional.relu(Functional.conv2d(x, w1, null, 1, 1)), 2, 2, 2, 2, 0, 0);
+            Tensor fused = Functional.conv2dReluMaxPool2d(x, w2, null, 1, 1);
+            Tensor r = Tensor.randn(g, unfused.shape());
+            Functional.sum(Functional.mul(unfused, r)).backward();
+            Functional.sum(Functional.mul(fused, r)).backward();
+            assertThat(x.grad()).isNull();
+            assertClose("weight gradient", w2.grad(), w1.grad(), 1e-4, 1e-4);
         });
     }
 
