@@ -56,22 +56,36 @@ class ConvReluPoolFusionTest {
         });
     }
 
-    /** Without an input gradient or a bias (a first layer, say), the weight gradient alone. */
-    @ParameterizedTest(name = "threads={0}")
-    @CsvSource({"1", "2"})
-    void fusedWeightGradientWithoutInputGradientOrBias(int threads) {
+    /** A first layer: no input gradient, with and without a bias (conv2's shape runs from the pool's winners). */
+    @ParameterizedTest(name = "N={0} C={1} HxW={2}x{3} OC={4} bias={5} threads={6}")
+    @CsvSource({
+            "5, 3, 32, 32, 16, true, 2", "5, 3, 32, 32, 16, false, 3", "3, 3, 32, 32, 16, true, 1",
+            "6, 16, 16, 16, 32, true, 2", "6, 16, 16, 16, 32, false, 1"})
+    void fusedWithoutAnInputGradient(int N, int C, int H, int W, int OC, boolean withBias, int threads) {
         Threads.with(threads, () -> {
-            Generator g = new Generator(991);
-            Tensor x = Tensor.randn(g, 6, 16, 16, 16);
-            Tensor weight = Tensor.randn(g, 32, 16, 3, 3);
+            Generator g = new Generator(991 + N + C + OC);
+            Tensor x = Tensor.randn(g, N, C, H, W);
+            Tensor weight = Tensor.randn(g, OC, C, 3, 3);
+            Tensor bias = Tensor.randn(g, OC);
             Tensor w1 = weight.copy().requiresGrad(true), w2 = weight.copy().requiresGrad(true);
-            Tensor unfused = Functional.maxPool2d(Functional.relu(Functional.conv2d(x, w1, null, 1, 1)), 2, 2, 2, 2, 0, 0);
-            Tensor fused = Functional.conv2dReluMaxPool2d(x, w2, null, 1, 1);
+            Tensor b1 = withBias ? bias.copy().requiresGrad(true) : null, b2 = withBias ? bias.copy().requiresGrad(true) : null;
+            Tensor unfused = Functional.maxPool2d(Functional.relu(Functional.conv2d(x, w1, b1, 1, 1)), 2, 2, 2, 2, 0, 0);
+            Tensor fused = Functional.conv2dReluMaxPool2d(x, w2, b2, 1, 1);
             Tensor r = Tensor.randn(g, unfused.shape());
             Functional.sum(Functional.mul(unfused, r)).backward();
             Functional.sum(Functional.mul(fused, r)).backward();
             assertThat(x.grad()).isNull();
-            assertClose("weight gradient", w2.grad(), w1.grad(), 1e-4, 1e-4);
+            if (Conv2dKernels.pooledWeightGrad(new ConvGeometry(N, C, H, W, OC, 3, 3, 1, 1, 1, 1))) {
+                assertClose("weight gradient", w2.grad(), w1.grad(), 1e-4, 1e-4);
+                if (withBias) {
+                    assertClose("bias gradient", b2.grad(), b1.grad(), 1e-5, 1e-5);
+                }
+            } else {
+                assertThat(w2.grad()).as("weight gradient").containsExactly(w1.grad());
+                if (withBias) {
+                    assertThat(b2.grad()).as("bias gradient").containsExactly(b1.grad());
+                }
+            }
         });
     }
 
