@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * A quarter of the multiply-adds. Vectors run along the input channels ({@code C} a multiple of the vector length),
  * so each image is first copied channels-last with a zero border ({@code [H + 2][W + 2][C]}, in its worker's
- * scratch): the nine input vectors of a window are then plain loads. Each worker sums its images into its own
+ * scratch): the nine input vectors of a window are then plain loads. With few channels (an RGB image's 3) the vectors
+ * run along a window's rows instead, 3 pixels of C channels contiguous there ({@link #narrow}). Each worker sums its images into its own
  * partial sums, added in chunk order at the end: the result depends on the thread count, not on scheduling. The sums
  * group differently from the direct kernel's, so the two agree to rounding, not bit for bit. Measured in
  * docs/BENCHMARKS.md. Only called when {@link Gemm#vectorEnabled()}.
@@ -31,10 +32,23 @@ final class VectorPooledConvWeightGrad3x3 {
     private VectorPooledConvWeightGrad3x3() {
     }
 
-    /** A 3x3 "same" convolution (stride 1, padding 1) with an even output and whole vectors of input channels. */
+    /**
+     * A 3x3 "same" convolution (stride 1, padding 1) with an even output, and either whole vectors of input channels
+     * or few enough of them ({@link #narrow}).
+     */
     static boolean applies(ConvGeometry g) {
         return g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 1 && g.padW() == 1
-                && g.OH() % 2 == 0 && g.OW() % 2 == 0 && g.C() % L == 0;
+                && g.OH() % 2 == 0 && g.OW() % 2 == 0 && (g.C() % L == 0 || narrow(g));
+    }
+
+    /**
+     * Few input channels (3C at most two vectors, as an RGB image's 3): then a window's row, its 3 pixels of C channels,
+     * is 3C contiguous floats of the channels-last image, and two vectors per kernel row cover it, their lanes past 3C
+     * summing whatever follows and dropped (six accumulators per output channel). The channels-last copy has two vectors
+     * of slack at its end for those reads.
+     */
+    static boolean narrow(ConvGeometry g) {
+        return g.C() % L != 0 && 3 * g.C() <= 2 * L;
     }
 
     /**
@@ -57,9 +71,9 @@ final class VectorPooledConvWeightGrad3x3 {
         reduce(dweight, parts, chunks, g);
     }
 
-    /** Floats of one chunk's partial sums, [OC][C / L][9][L]. */
+    /** Floats of one chunk's partial sums: [OC][C / L][9][L], or [OC][3][2][L] when {@link #narrow}. */
     static int partSize(ConvGeometry g) {
-        return g.OC() * g.C() * 9;
+        return narrow(g) ? g.OC() * 6 * L : g.OC() * g.C() * 9;
     }
 
     /**
@@ -83,9 +97,18 @@ final class VectorPooledConvWeightGrad3x3 {
                           int[] corner, int from, int to, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
         int Wp = W + 2, PQ = (g.OH() / 2) * (g.OW() / 2);
-        float[] x = Scratch.get(Scratch.PADDED_IN, (H + 2) * Wp * C); // one image, channels-last
+        float[] x = Scratch.get(Scratch.PADDED_IN, (H + 2) * Wp * C + 2 * L); // one image, channels-last
+        boolean narrow = narrow(g);
         for (int n = from; n < to; n++) {
             toChannelsLast(x, in, n * C * H * W, C, H, W);
+            if (narrow) {
+                java.util.Arrays.fill(x, (H + 2) * Wp * C, (H + 2) * Wp * C + 2 * L, 0f);
+                for (int oc = 0; oc < OC; oc++) {
+                    addImageNarrow(part, partOff + oc * 6 * L, x, Wp * C, dpool, out, argmax, (n * OC + oc) * PQ, PQ,
+                            corner);
+                }
+                continue;
+            }
             for (int oc = 0; oc < OC; oc++) {
                 for (int c0 = 0; c0 < C; c0 += L) {
                     addImage(part, partOff + (oc * C + c0) * 9, x, c0, Wp * C, C, dpool, out, argmax,
@@ -98,6 +121,22 @@ final class VectorPooledConvWeightGrad3x3 {
     /** dweight += the chunks' partial sums, added in chunk order (the result depends on the thread count only). */
     static void reduce(float[] dweight, float[] parts, int chunks, ConvGeometry g) {
         int C = g.C(), OC = g.OC(), partSize = partSize(g);
+        if (narrow(g)) { // lane kw*C + c of kernel row kh's two vectors
+            for (int oc = 0; oc < OC; oc++) {
+                for (int c = 0; c < C; c++) {
+                    for (int kh = 0; kh < 3; kh++) {
+                        for (int kw = 0; kw < 3; kw++) {
+                            float sum = 0f;
+                            for (int k = 0; k < chunks; k++) {
+                                sum += parts[k * partSize + (oc * 3 + kh) * 2 * L + kw * C + c];
+                            }
+                            dweight[(oc * C + c) * 9 + kh * 3 + kw] += sum;
+                        }
+                    }
+                }
+            }
+            return;
+        }
         for (int oc = 0; oc < OC; oc++) {
             for (int c = 0; c < C; c++) {
                 int lane = (oc * C + c / L * L) * 9 + c % L; // kernel offset s at lane + s*L
@@ -141,11 +180,7 @@ final class VectorPooledConvWeightGrad3x3 {
      */
     private static void addImage(float[] part, int acc, float[] x, int c0, int row, int C, float[] dpool, float[] out,
                                  int[] argmax, int o, int PQ, int[] corner) {
-        FloatVector a0 = FloatVector.fromArray(S, part, acc), a1 = FloatVector.fromArray(S, part, acc + L);
-        FloatVector a2 = FloatVector.fromArray(S, part, acc + 2 * L), a3 = FloatVector.fromArray(S, part, acc + 3 * L);
-        FloatVector a4 = FloatVector.fromArray(S, part, acc + 4 * L), a5 = FloatVector.fromArray(S, part, acc + 5 * L);
-        FloatVector a6 = FloatVector.fromArray(S, part, acc + 6 * L), a7 = FloatVector.fromArray(S, part, acc + 7 * L);
-        FloatVector a8 = FloatVector.fromArray(S, part, acc + 8 * L);
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
         for (int end = o + PQ; o < end; o++) {
             FloatVector gv = FloatVector.broadcast(S, passed(dpool[o], out[o]));
             int p = c0 + corner[argmax[o]];
@@ -159,15 +194,45 @@ final class VectorPooledConvWeightGrad3x3 {
             a7 = gv.fma(FloatVector.fromArray(S, x, p + 2 * row + C), a7);
             a8 = gv.fma(FloatVector.fromArray(S, x, p + 2 * row + 2 * C), a8);
         }
-        a0.intoArray(part, acc);
-        a1.intoArray(part, acc + L);
-        a2.intoArray(part, acc + 2 * L);
-        a3.intoArray(part, acc + 3 * L);
-        a4.intoArray(part, acc + 4 * L);
-        a5.intoArray(part, acc + 5 * L);
-        a6.intoArray(part, acc + 6 * L);
-        a7.intoArray(part, acc + 7 * L);
-        a8.intoArray(part, acc + 8 * L);
+        add(part, acc, a0);
+        add(part, acc + L, a1);
+        add(part, acc + 2 * L, a2);
+        add(part, acc + 3 * L, a3);
+        add(part, acc + 4 * L, a4);
+        add(part, acc + 5 * L, a5);
+        add(part, acc + 6 * L, a6);
+        add(part, acc + 7 * L, a7);
+        add(part, acc + 8 * L, a8);
+    }
+
+    /**
+     * {@link #addImage} for {@link #narrow} channels: per kernel row kh, two accumulators over the 2L floats from the
+     * window row's start (its 3C floats first), from zero, added into {@code part[acc + (2*kh + v)*L]} at the end.
+     */
+    private static void addImageNarrow(float[] part, int acc, float[] x, int row, float[] dpool, float[] out,
+                                       int[] argmax, int o, int PQ, int[] corner) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+        for (int end = o + PQ; o < end; o++) {
+            FloatVector gv = FloatVector.broadcast(S, passed(dpool[o], out[o]));
+            int p = corner[argmax[o]];
+            a00 = gv.fma(FloatVector.fromArray(S, x, p), a00);
+            a01 = gv.fma(FloatVector.fromArray(S, x, p + L), a01);
+            a10 = gv.fma(FloatVector.fromArray(S, x, p + row), a10);
+            a11 = gv.fma(FloatVector.fromArray(S, x, p + row + L), a11);
+            a20 = gv.fma(FloatVector.fromArray(S, x, p + 2 * row), a20);
+            a21 = gv.fma(FloatVector.fromArray(S, x, p + 2 * row + L), a21);
+        }
+        add(part, acc, a00);
+        add(part, acc + L, a01);
+        add(part, acc + 2 * L, a10);
+        add(part, acc + 3 * L, a11);
+        add(part, acc + 4 * L, a20);
+        add(part, acc + 5 * L, a21);
+    }
+
+    /** part[at, +L) += v: an image's sums are added into the running total once, not one term at a time. */
+    private static void add(float[] part, int at, FloatVector v) {
+        FloatVector.fromArray(S, part, at).add(v).intoArray(part, at);
     }
 
     /**

@@ -12,8 +12,8 @@ import simpletorch.testing.Threads;
 /**
  * {@link VectorPooledConvWeightGrad3x3} (the weight gradient of conv2d -> relu -> max_pool2d summed from the pool's
  * winners) against the definition: the pool's gradient routed to its winners (the scalar rule), then the naive
- * convolution backward in double. Channel counts are multiples of the vector length (its condition), in units of it,
- * so the same shapes run with 8 and with 16 lanes.
+ * convolution backward in double. Channel counts are multiples of the vector length, in units of it (so the same
+ * shapes run with 8 and with 16 lanes), or a few channels.
  */
 class PooledConvWeightGradTest {
     private static final int L = Gemm.VECTOR_AVAILABLE ? jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() : 8;
@@ -26,8 +26,23 @@ class PooledConvWeightGradTest {
             "1, 3, 2, 2, 1, 2",     // one image of one pooled pixel, three vectors of channels
             "5, 1, 8, 4, 9, 2"})
     void equalsTheDenseDefinition(int N, int vectors, int H, int W, int OC, int threads) {
+        check(N, vectors * L, H, W, OC, threads);
+    }
+
+    /** Few channels: the vectors run along a window's rows (3 pixels of C channels), as for an RGB image's 3. */
+    @ParameterizedTest(name = "N={0} C={1} HxW={2}x{3} OC={4} threads={5}")
+    @CsvSource({
+            "32, 3, 32, 32, 16, 2", // SimpleNet's conv1 at batch 32
+            "5, 3, 32, 32, 16, 1",
+            "7, 1, 6, 10, 5, 3",    // one channel (a grey image), 7 images on 3 threads
+            "3, 5, 4, 8, 2, 2",     // 15 floats a window row: the two vectors' last lane (with 8 lanes)
+            "2, 2, 2, 2, 3, 1"})
+    void fewChannelsEqualTheDenseDefinition(int N, int C, int H, int W, int OC, int threads) {
+        check(N, C, H, W, OC, threads);
+    }
+
+    private static void check(int N, int C, int H, int W, int OC, int threads) {
         assumeTrue(Gemm.vectorEnabled(), "the Vector API kernels are off");
-        int C = vectors * L;
         ConvGeometry g = new ConvGeometry(N, C, H, W, OC, 3, 3, 1, 1, 1, 1);
         PoolGeometry pg = new PoolGeometry(N, OC, H, W, 2, 2, 2, 2, 0, 0);
         Generator gen = new Generator(4200 + N * 13 + C + H * W + OC);
@@ -51,6 +66,7 @@ class PooledConvWeightGradTest {
 
         float[] dweight = dweight0.clone();
         Threads.with(threads, () -> VectorPooledConvWeightGrad3x3.accumulate(dweight, dpool, out, argmax, in, g));
+        org.assertj.core.api.Assertions.assertThat(VectorPooledConvWeightGrad3x3.applies(g)).as("applies to " + g).isTrue();
         assertClose("pooled weight gradient " + g, dweight, expected, Conv2dKernelsTest.ATOL, Conv2dKernelsTest.RTOL);
     }
 }
