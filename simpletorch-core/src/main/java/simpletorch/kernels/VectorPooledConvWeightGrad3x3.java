@@ -20,10 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  * A quarter of the multiply-adds. Vectors run along the input channels ({@code C} a multiple of the vector length),
  * so each image is first copied channels-last with a zero border ({@code [H + 2][W + 2][C]}, in its worker's
  * scratch): the nine input vectors of a window are then plain loads. With few channels (an RGB image's 3) the vectors
- * run along a window's rows instead, 3 pixels of C channels contiguous there ({@link #narrow}). Each worker sums its images into its own
- * partial sums, added in chunk order at the end: the result depends on the thread count, not on scheduling. The sums
- * group differently from the direct kernel's, so the two agree to rounding, not bit for bit. Measured in
- * docs/BENCHMARKS.md. Only called when {@link Gemm#vectorEnabled()}.
+ * run along a window's rows instead, 3 pixels of C channels contiguous there ({@link #narrow}). Each worker sums its
+ * images into its own partial sums, added in chunk order at the end: the result depends on the thread count, not on
+ * scheduling. The sums group differently from the direct kernel's, so the two agree to rounding, not bit for bit.
+ * Measured in docs/BENCHMARKS.md. Only called when {@link Gemm#vectorEnabled()}.
  */
 final class VectorPooledConvWeightGrad3x3 {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
