@@ -258,9 +258,10 @@ final class VectorGemm {
         FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
         FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
         FloatVector c30 = FloatVector.broadcast(S, bias[3]), c31 = c30;
-        for (int k = 0; k < K; k++) {
-            int bi = bpOff + k * bStride;
-            int ai = apOff + k * 4;
+        // Indices stepped, not recomputed as bpOff + k*bStride: the JIT kept the multiply in the loop (measured, AVX2,
+        // one thread, minima of 2,000 calls: conv2's product 32x144x256 40.5 -> 36.8 us, conv1's 16x27x1024 17.6 ->
+        // 16.9 us; the same sums)
+        for (int k = 0, bi = bpOff, ai = apOff; k < K; k++, bi += bStride, ai += 4) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
