@@ -13,10 +13,12 @@ import jdk.incubator.vector.VectorSpecies;
  *   A[c][k] = weight[oc][c][kh][kw],  B[k][p] = dpad[oc][p + (2 - kh)*Wpad + (2 - kw)]
  * </pre>
  *
- * where {@code dpad} is dout with a zero border of one pixel, rows {@code Wpad = W + 2} wide. Row k of B is then
- * plane oc of dpad read from a fixed offset, so B is never built: {@link VectorGemm#multiplyGathered} reads its
- * rows where they lie. The products for the two border columns of each row ({@code x >= W}) are computed and
- * dropped. Each din element is summed over all OC*9 terms in registers and added once; the GEMM + col2im path
+ * where {@code dpad} is dout with a zero border of one pixel, rows {@code Wpad = W + 1} wide: one zero column
+ * between two rows is the right border of the one and the left border of the next (a shifted read past a row's end
+ * lands on it). Row k of B is then plane oc of dpad read from a fixed offset, so B is never built:
+ * {@link VectorGemm#multiplyGathered} reads its rows where they lie. The product for the border column of each row
+ * ({@code x = W}) is computed and dropped (with two border columns, as before, 18 of SimpleNet's conv2 panels instead
+ * of 17). Each din element is summed over all OC*9 terms in registers and added once; the GEMM + col2im path
  * wrote and re-read a [C*9, H*W] column matrix per image (147 KB for SimpleNet's conv2). Measured on AVX2, conv2's
  * whole backward per image (minimum of 400 calls): 83 against 90 us on one thread, 43 against 46-49 on two. A
  * direct kernel (4 channels x 2 rows of accumulators, weights broadcast) was no faster than the GEMM path: the JIT
@@ -54,7 +56,7 @@ final class VectorConvInputGrad3x3 {
                 }
             }
         }
-        int Wpad = g.W() + 2, dPlane = planeSize(g);
+        int Wpad = g.W() + 1, dPlane = planeSize(g);
         for (int k = 0; k < K; k++) {
             int oc = k / 9, kh = k % 9 / 3, kw = k % 3;
             bRow[k] = oc * dPlane + (2 - kh) * Wpad + (2 - kw);
@@ -81,7 +83,7 @@ final class VectorConvInputGrad3x3 {
     private static void addImages(float[] din, float[] dout, float[] out, int[] argmax, float[] ap, int[] bRow,
                                   int from, int to, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
-        int Wpad = W + 2, dPlane = planeSize(g), N = columns(g);
+        int Wpad = W + 1, dPlane = planeSize(g), N = columns(g);
         float[] d = Scratch.get(Scratch.PADDED_OUT, OC * dPlane); // [OC][dPlane]: dout at row 1, column 1
         float[] wide = Scratch.get(Scratch.DCOLS, C * N); // [C][N]: din's rows Wpad apart, border columns too
         java.util.Arrays.fill(d, 0, OC * dPlane, 0f); // the border stays zero; each image writes the interior
@@ -130,7 +132,7 @@ final class VectorConvInputGrad3x3 {
     /** The GEMM's columns: the H rows of Wpad pixels, rounded up to whole NR-column panels. */
     private static int columns(ConvGeometry g) {
         int NR = VectorGemm.NR;
-        return (g.H() * (g.W() + 2) + NR - 1) / NR * NR;
+        return (g.H() * (g.W() + 1) + NR - 1) / NR * NR;
     }
 
     /**
@@ -138,7 +140,7 @@ final class VectorConvInputGrad3x3 {
      * column panel stays inside the plane (those columns are border or rounding, and dropped).
      */
     private static int planeSize(ConvGeometry g) {
-        int Wpad = g.W() + 2;
+        int Wpad = g.W() + 1;
         return Math.max((g.H() + 2) * Wpad, 2 * Wpad + 2 + columns(g));
     }
 }

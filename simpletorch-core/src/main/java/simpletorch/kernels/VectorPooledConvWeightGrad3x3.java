@@ -1,6 +1,7 @@
 package simpletorch.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -151,14 +152,30 @@ final class VectorPooledConvWeightGrad3x3 {
         }
     }
 
-    /** The bias gradient's share of images [from, to): acc[accOff + oc] += the sum of their passed pooled gradients. */
+    /**
+     * The bias gradient's share of images [from, to): acc[accOff + oc] += the sum of their passed pooled gradients, by
+     * vector lanes, the lanes then added in order in double.
+     */
     static void addBias(double[] acc, int accOff, float[] dpool, float[] out, int from, int to, ConvGeometry g) {
         int OC = g.OC(), PQ = (g.OH() / 2) * (g.OW() / 2);
+        int bound = S.loopBound(PQ);
+        FloatVector zero = FloatVector.zero(S);
+        float[] lanes = Scratch.get(Scratch.LANES, L);
         for (int n = from; n < to; n++) {
             for (int oc = 0; oc < OC; oc++) {
+                int o0 = (n * OC + oc) * PQ;
+                FloatVector v = zero;
+                for (int o = 0; o < bound; o += L) { // out > 0: ReLU's gradient, 0 at NaN (as passed)
+                    FloatVector d = FloatVector.fromArray(S, dpool, o0 + o);
+                    v = v.add(zero.blend(d, FloatVector.fromArray(S, out, o0 + o).compare(VectorOperators.GT, zero)));
+                }
+                v.intoArray(lanes, 0);
                 double s = 0;
-                for (int o = (n * OC + oc) * PQ, end = o + PQ; o < end; o++) {
-                    s += passed(dpool[o], out[o]);
+                for (int i = 0; i < L; i++) {
+                    s += lanes[i];
+                }
+                for (int o = bound; o < PQ; o++) {
+                    s += passed(dpool[o0 + o], out[o0 + o]);
                 }
                 acc[accOff + oc] += s;
             }
