@@ -253,23 +253,26 @@ final class VectorPooledConvWeightGrad3x3 {
     }
 
     /**
-     * x[((y + 1)*(W + 2) + x + 1)*C + c] = in[inOff + (c*H + y)*W + x], zero on the border. Written in order, read
-     * across the C planes (an image, 16 KB for SimpleNet's conv2, is in L1).
+     * x[((y + 1)*(W + 2) + x + 1)*C + c] = in[inOff + (c*H + y)*W + x], zero on the border. Read plane by plane,
+     * written C floats apart (an image, 16 KB for SimpleNet's conv2, is in L1): measured against reading across the
+     * C planes for each pixel, 2.9-3.1 against 4.8 us per image for conv1's 3 channels, the same for conv2's 16.
      */
     private static void toChannelsLast(float[] x, float[] in, int inOff, int C, int H, int W) {
-        int Wp = W + 2, HW = H * W;
+        int Wp = W + 2;
         java.util.Arrays.fill(x, 0, (Wp + 1) * C, 0f); // the top row and the first row's left border
-        for (int y = 0; y < H; y++) {
-            int dst = ((y + 1) * Wp + 1) * C;
-            for (int i = 0; i < W; i++, dst += C) {
-                int src = inOff + y * W + i;
-                for (int c = 0; c < C; c++) {
-                    x[dst + c] = in[src + c * HW];
-                }
-            }
-            // this row's right border and the next row's left one
-            java.util.Arrays.fill(x, dst, dst + 2 * C, 0f);
+        for (int y = 0; y < H; y++) { // each row's right border and the next row's left one
+            int end = ((y + 1) * Wp + 1 + W) * C;
+            java.util.Arrays.fill(x, end, end + 2 * C, 0f);
         }
         java.util.Arrays.fill(x, ((H + 1) * Wp + 1) * C, (H + 2) * Wp * C, 0f); // the rest of the bottom row
+        for (int c = 0; c < C; c++) {
+            int src = inOff + c * H * W;
+            for (int y = 0; y < H; y++) {
+                for (int i = 0, dst = ((y + 1) * Wp + 1) * C + c; i < W; i++, dst += C) {
+                    x[dst] = in[src++];
+                }
+            }
+        }
     }
+
 }
