@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * A quarter of the multiply-adds. Vectors run along the input channels ({@code C} a multiple of the vector length),
  * so each image is first copied channels-last with a zero border ({@code [H + 2][W + 2][C]}, in its worker's
  * scratch): the nine input vectors of a window are then plain loads. With few channels (an RGB image's 3) the vectors
- * run along a window's rows instead, 3 pixels of C channels contiguous there ({@link #narrow}). Each worker sums its
+ * run along a window's rows instead, 3 pixels of C channels contiguous there ({@link #rowVectors}). Each worker sums its
  * images into its own partial sums, added in chunk order at the end: the result depends on the thread count, not on
  * scheduling. The sums group differently from the direct kernel's, so the two agree to rounding, not bit for bit.
  * Measured in docs/BENCHMARKS.md. Only called when {@link Gemm#vectorEnabled()}.
@@ -35,21 +35,25 @@ final class VectorPooledConvWeightGrad3x3 {
 
     /**
      * A 3x3 "same" convolution (stride 1, padding 1) with an even output, and either whole vectors of input channels
-     * or few enough of them ({@link #narrow}).
+     * or few enough of them ({@link #rowVectors}).
      */
     static boolean applies(ConvGeometry g) {
         return g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 1 && g.padW() == 1
-                && g.OH() % 2 == 0 && g.OW() % 2 == 0 && (g.C() % L == 0 || narrow(g));
+                && g.OH() % 2 == 0 && g.OW() % 2 == 0 && (g.C() % L == 0 || rowVectors(g) > 0);
     }
 
     /**
-     * Few input channels (3C at most two vectors, as an RGB image's 3): then a window's row, its 3 pixels of C channels,
-     * is 3C contiguous floats of the channels-last image, and two vectors per kernel row cover it, their lanes past 3C
-     * summing whatever follows and dropped (six accumulators per output channel). The channels-last copy has two vectors
-     * of slack at its end for those reads.
+     * Vectors per window row when the vectors run along a window's rows: a window's row, its 3 pixels of C channels,
+     * is 3C contiguous floats of the channels-last image, covered by 2 vectors (3C at most 2L: an RGB image's 3
+     * channels) or 6 (more than 4L and at most 6L: SimpleNet's conv2 with its 16 channels, on AVX2), their lanes past
+     * 3C summing whatever follows and dropped. The loads then sit at fixed distances from the window's corner, which the JIT
+     * checks once, and the accumulators number 2 per kernel row (all three rows in one pass) or 6 (one pass per
+     * row). 0 for more channels: vectors along the channels ({@link #addImage}). The channels-last copy has that
+     * many vectors of slack at its end for those reads.
      */
-    static boolean narrow(ConvGeometry g) {
-        return g.C() % L != 0 && 3 * g.C() <= 2 * L;
+    static int rowVectors(ConvGeometry g) {
+        int floats = 3 * g.C();
+        return floats <= 2 * L ? 2 : floats > 4 * L && floats <= 6 * L ? 6 : 0;
     }
 
     /**
@@ -72,9 +76,10 @@ final class VectorPooledConvWeightGrad3x3 {
         reduce(dweight, parts, chunks, g);
     }
 
-    /** Floats of one chunk's partial sums: [OC][C / L][9][L], or [OC][3][2][L] when {@link #narrow}. */
+    /** Floats of one chunk's partial sums: [OC][3][V][L] for V = {@link #rowVectors} > 0, else [OC][C / L][9][L]. */
     static int partSize(ConvGeometry g) {
-        return narrow(g) ? g.OC() * 6 * L : g.OC() * g.C() * 9;
+        int V = rowVectors(g);
+        return V > 0 ? g.OC() * 3 * V * L : g.OC() * g.C() * 9;
     }
 
     /**
@@ -98,15 +103,21 @@ final class VectorPooledConvWeightGrad3x3 {
                           int[] corner, int from, int to, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
         int Wp = W + 2, PQ = (g.OH() / 2) * (g.OW() / 2);
-        float[] x = Scratch.get(Scratch.PADDED_IN, (H + 2) * Wp * C + 2 * L); // one image, channels-last
-        boolean narrow = narrow(g);
+        int V = rowVectors(g);
+        float[] x = Scratch.get(Scratch.PADDED_IN, (H + 2) * Wp * C + V * L); // one image, channels-last
         for (int n = from; n < to; n++) {
             toChannelsLast(x, in, n * C * H * W, C, H, W);
-            if (narrow) {
-                java.util.Arrays.fill(x, (H + 2) * Wp * C, (H + 2) * Wp * C + 2 * L, 0f);
+            if (V > 0) {
+                java.util.Arrays.fill(x, (H + 2) * Wp * C, (H + 2) * Wp * C + V * L, 0f);
                 for (int oc = 0; oc < OC; oc++) {
-                    addImageNarrow(part, partOff + oc * 6 * L, x, Wp * C, dpool, out, argmax, (n * OC + oc) * PQ, PQ,
-                            corner);
+                    int acc = partOff + oc * 3 * V * L, o = (n * OC + oc) * PQ;
+                    if (V == 2) {
+                        addImageRows2(part, acc, x, Wp * C, dpool, out, argmax, o, PQ, corner);
+                    } else {
+                        for (int kh = 0; kh < 3; kh++) {
+                            addImageRow6(part, acc + kh * 6 * L, x, kh * Wp * C, dpool, out, argmax, o, PQ, corner);
+                        }
+                    }
                 }
                 continue;
             }
@@ -122,14 +133,15 @@ final class VectorPooledConvWeightGrad3x3 {
     /** dweight += the chunks' partial sums, added in chunk order (the result depends on the thread count only). */
     static void reduce(float[] dweight, float[] parts, int chunks, ConvGeometry g) {
         int C = g.C(), OC = g.OC(), partSize = partSize(g);
-        if (narrow(g)) { // lane kw*C + c of kernel row kh's two vectors
+        int V = rowVectors(g);
+        if (V > 0) { // lane kw*C + c of kernel row kh's V vectors
             for (int oc = 0; oc < OC; oc++) {
                 for (int c = 0; c < C; c++) {
                     for (int kh = 0; kh < 3; kh++) {
                         for (int kw = 0; kw < 3; kw++) {
                             float sum = 0f;
                             for (int k = 0; k < chunks; k++) {
-                                sum += parts[k * partSize + (oc * 3 + kh) * 2 * L + kw * C + c];
+                                sum += parts[k * partSize + (oc * 3 + kh) * V * L + kw * C + c];
                             }
                             dweight[(oc * C + c) * 9 + kh * 3 + kw] += sum;
                         }
@@ -223,10 +235,10 @@ final class VectorPooledConvWeightGrad3x3 {
     }
 
     /**
-     * {@link #addImage} for {@link #narrow} channels: per kernel row kh, two accumulators over the 2L floats from the
+     * {@link #addImage} with 2 {@link #rowVectors}: per kernel row kh, two accumulators over the 2L floats from the
      * window row's start (its 3C floats first), from zero, added into {@code part[acc + (2*kh + v)*L]} at the end.
      */
-    private static void addImageNarrow(float[] part, int acc, float[] x, int row, float[] dpool, float[] out,
+    private static void addImageRows2(float[] part, int acc, float[] x, int row, float[] dpool, float[] out,
                                        int[] argmax, int o, int PQ, int[] corner) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
         for (int end = o + PQ; o < end; o++) {
@@ -245,6 +257,32 @@ final class VectorPooledConvWeightGrad3x3 {
         add(part, acc + 3 * L, a11);
         add(part, acc + 4 * L, a20);
         add(part, acc + 5 * L, a21);
+    }
+
+    /**
+     * {@link #addImage} with 6 {@link #rowVectors}, for one kernel row (the window rows {@code rowOff} below its
+     * corner): six accumulators over the 6L floats from the window row's start, from zero, added into
+     * {@code part[acc + v*L]} at the end.
+     */
+    private static void addImageRow6(float[] part, int acc, float[] x, int rowOff, float[] dpool, float[] out,
+                                     int[] argmax, int o, int PQ, int[] corner) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        for (int end = o + PQ; o < end; o++) {
+            FloatVector gv = FloatVector.broadcast(S, passed(dpool[o], out[o]));
+            int p = rowOff + corner[argmax[o]];
+            a0 = gv.fma(FloatVector.fromArray(S, x, p), a0);
+            a1 = gv.fma(FloatVector.fromArray(S, x, p + L), a1);
+            a2 = gv.fma(FloatVector.fromArray(S, x, p + 2 * L), a2);
+            a3 = gv.fma(FloatVector.fromArray(S, x, p + 3 * L), a3);
+            a4 = gv.fma(FloatVector.fromArray(S, x, p + 4 * L), a4);
+            a5 = gv.fma(FloatVector.fromArray(S, x, p + 5 * L), a5);
+        }
+        add(part, acc, a0);
+        add(part, acc + L, a1);
+        add(part, acc + 2 * L, a2);
+        add(part, acc + 3 * L, a3);
+        add(part, acc + 4 * L, a4);
+        add(part, acc + 5 * L, a5);
     }
 
     /** part[at, +L) += v: an image's sums are added into the running total once, not one term at a time. */

@@ -41,6 +41,14 @@ class PooledConvWeightGradTest {
         check(N, C, H, W, OC, threads);
     }
 
+    /** 12 and 16 channels with 8 lanes: a window's row is 36 or 48 floats, six vectors from its start. */
+    @ParameterizedTest(name = "N={0} C={1} HxW={2}x{3} OC={4} threads={5}")
+    @CsvSource({"4, 12, 6, 8, 3, 2", "3, 16, 4, 4, 5, 1", "9, 12, 2, 2, 1, 2"})
+    void sixVectorsAlongAWindowRowEqualTheDenseDefinition(int N, int C, int H, int W, int OC, int threads) {
+        assumeTrue(L == 8, "with 8 lanes");
+        check(N, C, H, W, OC, threads);
+    }
+
     private static void check(int N, int C, int H, int W, int OC, int threads) {
         assumeTrue(Gemm.vectorEnabled(), "the Vector API kernels are off");
         ConvGeometry g = new ConvGeometry(N, C, H, W, OC, 3, 3, 1, 1, 1, 1);
