@@ -278,10 +278,14 @@ public final class Functional {
         Profiler.forward(t, label);
         if (recording(x, weight, bias)) {
             out.setGradFn(new Node("conv2d_relu_max_pool2d", inputs(x, weight, bias), timed(label, () -> {
-                float[] dconv = BufferPool.take(g.N() * g.OC() * g.OH() * g.OW()); // the convolution's output gradient
+                // the convolution's output gradient, unless the backward pass runs from the pool's winners
+                float[] dconv = Conv2dKernels.pooledWeightGrad(g) ? null
+                        : BufferPool.take(g.N() * g.OC() * g.OH() * g.OW());
                 Conv2dKernels.backwardReluMaxPool2x2(gradOf(x), gradOf(weight), gradOf(bias), dconv, out.grad(),
                         out.data(), argmax, x.data(), weight.data(), g);
-                BufferPool.give(dconv);
+                if (dconv != null) {
+                    BufferPool.give(dconv);
+                }
             }), argmax));
         } else {
             BufferPool.giveInts(argmax);

@@ -54,16 +54,6 @@ public final class Conv2dKernels {
     }
 
     /**
-     * Back-propagates dout through the convolution, adding into each gradient that is not null.
-     *
-     * @param din     [N, C, H, W], += dL/din, or null
-     * @param dweight [OC, C, KH, KW], += dL/dweight, or null
-     * @param dbias   [OC], += dL/dbias, or null
-     * @param dout    [N, OC, OH, OW]
-     * @param in      [N, C, H, W], the forward input
-     * @param weight  [OC, C, KH, KW]
-     */
-    /**
      * Whether {@link #forwardReluMaxPool2x2} has a fused path for this convolution (the Vector API on, output rows
      * of whole GEMM panels, an even output of whole vectors for the 2x2 pool); otherwise run the three ops.
      */
@@ -94,7 +84,7 @@ public final class Conv2dKernels {
      * {@code VectorConv2d.backwardReluMaxPool2x2}); otherwise the pool's backward writes the convolution's output
      * gradient into {@code dconv} and {@link #backward} takes it.
      *
-     * @param dconv  [N, OC, OH, OW], scratch, overwritten (unused on the first path)
+     * @param dconv  [N, OC, OH, OW], scratch, overwritten; may be null where {@link #pooledWeightGrad}
      * @param dpool  [N, OC, OH/2, OW/2], the gradient of the pooled output
      * @param out    [N, OC, OH/2, OW/2], the pooled output
      * @param argmax [N, OC, OH/2, OW/2], the forward pass's winners
@@ -112,8 +102,8 @@ public final class Conv2dKernels {
 
     /**
      * Whether {@link #backwardReluMaxPool2x2} runs from the pool's winners: a fused layer (see
-     * {@link #fusesReluMaxPool2x2}) with a 3x3 "same" convolution over whole vectors of input channels (SimpleNet's
-     * conv2, not conv1 with its 3 channels). {@code -Dsimpletorch.pooledWeightGrad=false} turns it off, to measure.
+     * {@link #fusesReluMaxPool2x2}) with a 3x3 "same" convolution whose channels {@link VectorPooledConvWeightGrad3x3}
+     * takes (SimpleNet's two layers). {@code -Dsimpletorch.pooledWeightGrad=false} turns it off, to measure.
      */
     public static boolean pooledWeightGrad(ConvGeometry g) {
         return POOLED_WEIGHT_GRAD && fusesReluMaxPool2x2(g) && VectorPooledConvWeightGrad3x3.applies(g);
@@ -122,6 +112,16 @@ public final class Conv2dKernels {
     private static final boolean POOLED_WEIGHT_GRAD =
             !"false".equals(System.getProperty("simpletorch.pooledWeightGrad"));
 
+    /**
+     * Back-propagates dout through the convolution, adding into each gradient that is not null.
+     *
+     * @param din     [N, C, H, W], += dL/din, or null
+     * @param dweight [OC, C, KH, KW], += dL/dweight, or null
+     * @param dbias   [OC], += dL/dbias, or null
+     * @param dout    [N, OC, OH, OW]
+     * @param in      [N, C, H, W], the forward input
+     * @param weight  [OC, C, KH, KW]
+     */
     public static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in,
                                 float[] weight, ConvGeometry g) {
         if (Gemm.vectorEnabled()) {

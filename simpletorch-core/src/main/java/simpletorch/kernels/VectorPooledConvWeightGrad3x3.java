@@ -18,13 +18,13 @@ import jdk.incubator.vector.VectorSpecies;
  *   dweight[oc][c][kh][kw] += g * x[n][c][y - 1 + kh][x - 1 + kw]        (0 outside the image)
  * </pre>
  *
- * A quarter of the multiply-adds. Vectors run along the input channels ({@code C} a multiple of the vector length),
- * so each image is first copied channels-last with a zero border ({@code [H + 2][W + 2][C]}, in its worker's
- * scratch): the nine input vectors of a window are then plain loads. With few channels (an RGB image's 3) the vectors
- * run along a window's rows instead, 3 pixels of C channels contiguous there ({@link #rowVectors}). Each worker sums its
- * images into its own partial sums, added in chunk order at the end: the result depends on the thread count, not on
- * scheduling. The sums group differently from the direct kernel's, so the two agree to rounding, not bit for bit.
- * Measured in docs/BENCHMARKS.md. Only called when {@link Gemm#vectorEnabled()}.
+ * A quarter of the multiply-adds. Each image is first copied channels-last with a zero border
+ * ({@code [H + 2][W + 2][C]}, in its worker's scratch). The vectors then run along a window's rows, where 3 pixels of
+ * C channels are contiguous ({@link #rowVectors}: conv1's 3 channels, conv2's 16 with 8 lanes), or, for more
+ * channels, along the channels (C a multiple of the vector length): either way a window is plain loads. Each worker
+ * sums its images into its own partial sums, added in chunk order at the end: the result depends on the thread count,
+ * not on scheduling. The sums group differently from the direct kernel's, so the two agree to rounding, not bit for
+ * bit. Measured in docs/BENCHMARKS.md. Only called when {@link Gemm#vectorEnabled()}.
  */
 final class VectorPooledConvWeightGrad3x3 {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -46,9 +46,9 @@ final class VectorPooledConvWeightGrad3x3 {
      * Vectors per window row when the vectors run along a window's rows: a window's row, its 3 pixels of C channels,
      * is 3C contiguous floats of the channels-last image, covered by 2 vectors (3C at most 2L: an RGB image's 3
      * channels) or 6 (more than 4L and at most 6L: SimpleNet's conv2 with its 16 channels, on AVX2), their lanes past
-     * 3C summing whatever follows and dropped. The loads then sit at fixed distances from the window's corner, which the JIT
-     * checks once, and the accumulators number 2 per kernel row (all three rows in one pass) or 6 (one pass per
-     * row). 0 for more channels: vectors along the channels ({@link #addImage}). The channels-last copy has that
+     * 3C summing whatever follows and dropped. The loads then sit at fixed distances from the window's corner, which
+     * the JIT checks once, and the accumulators number 2 per kernel row (all three rows in one pass) or 6 (one pass
+     * per row). 0 for more channels: vectors along the channels ({@link #addImage}). The channels-last copy has that
      * many vectors of slack at its end for those reads.
      */
     static int rowVectors(ConvGeometry g) {
@@ -105,10 +105,10 @@ final class VectorPooledConvWeightGrad3x3 {
         int Wp = W + 2, PQ = (g.OH() / 2) * (g.OW() / 2);
         int V = rowVectors(g);
         float[] x = Scratch.get(Scratch.PADDED_IN, (H + 2) * Wp * C + V * L); // one image, channels-last
+        java.util.Arrays.fill(x, (H + 2) * Wp * C, (H + 2) * Wp * C + V * L, 0f); // the slack, never rewritten
         for (int n = from; n < to; n++) {
             toChannelsLast(x, in, n * C * H * W, C, H, W);
             if (V > 0) {
-                java.util.Arrays.fill(x, (H + 2) * Wp * C, (H + 2) * Wp * C + V * L, 0f);
                 for (int oc = 0; oc < OC; oc++) {
                     int acc = partOff + oc * 3 * V * L, o = (n * OC + oc) * PQ;
                     if (V == 2) {
