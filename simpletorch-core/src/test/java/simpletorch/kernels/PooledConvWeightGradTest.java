@@ -1,8 +1,10 @@
 package simpletorch.kernels;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static simpletorch.testing.NumericAssertions.assertClose;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import simpletorch.tensor.Generator;
@@ -36,7 +38,8 @@ class PooledConvWeightGradTest {
             "5, 3, 32, 32, 16, 1",
             "7, 1, 6, 10, 5, 3",    // one channel (a grey image), 7 images on 3 threads
             "3, 5, 4, 8, 2, 2",     // 15 floats a window row: the two vectors' last lane (with 8 lanes)
-            "2, 2, 2, 2, 3, 1"})
+            "2, 2, 2, 2, 3, 1",
+            "2, 3, 4, 40, 3, 2"})   // the widest RGB rows the two-vector kernel takes: 42 pixels of 3 channels, 126 floats
     void fewChannelsEqualTheDenseDefinition(int N, int C, int H, int W, int OC, int threads) {
         check(N, C, H, W, OC, threads);
     }
@@ -47,6 +50,16 @@ class PooledConvWeightGradTest {
     void sixVectorsAlongAWindowRowEqualTheDenseDefinition(int N, int C, int H, int W, int OC, int threads) {
         assumeTrue(L == 8, "with 8 lanes");
         check(N, C, H, W, OC, threads);
+    }
+
+    /** The two-vector kernel's rows are a constant 128 floats apart: wider images of few channels are not taken. */
+    @Test
+    void fewChannelsTakeRowsOfAtMost128Floats() {
+        assumeTrue(Gemm.vectorEnabled(), "the Vector API kernels are off");
+        assertThat(VectorPooledConvWeightGrad3x3.applies(
+                new ConvGeometry(2, 3, 4, 40, 3, 3, 3, 1, 1, 1, 1))).isTrue();
+        assertThat(VectorPooledConvWeightGrad3x3.applies(
+                new ConvGeometry(2, 3, 4, 42, 3, 3, 3, 1, 1, 1, 1))).isFalse();
     }
 
     private static void check(int N, int C, int H, int W, int OC, int threads) {
@@ -74,7 +87,7 @@ class PooledConvWeightGradTest {
 
         float[] dweight = dweight0.clone();
         Threads.with(threads, () -> VectorPooledConvWeightGrad3x3.accumulate(dweight, dpool, out, argmax, in, g));
-        org.assertj.core.api.Assertions.assertThat(VectorPooledConvWeightGrad3x3.applies(g)).as("applies to " + g).isTrue();
+        assertThat(VectorPooledConvWeightGrad3x3.applies(g)).as("applies to " + g).isTrue();
         assertClose("pooled weight gradient " + g, dweight, expected, Conv2dKernelsTest.ATOL, Conv2dKernelsTest.RTOL);
     }
 }
