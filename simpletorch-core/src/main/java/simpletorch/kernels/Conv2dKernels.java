@@ -79,8 +79,8 @@ public final class Conv2dKernels {
 
     /**
      * The backward pass of {@link #forwardReluMaxPool2x2}, adding into each gradient that is not null. Where
-     * {@link #pooledWeightGrad} says so, straight from the pool's gradient and winners in one loop (the weight
-     * gradient summed from the winners: a quarter of the work, equal to the dense sums to rounding; see
+     * {@link #pooledWeightGrad} says so, straight from the pool's gradient and winners in one loop (the weight and
+     * input gradients summed from the winners: a quarter of the work, equal to the dense sums to rounding; see
      * {@code VectorConv2d.backwardReluMaxPool2x2}); otherwise the pool's backward writes the convolution's output
      * gradient into {@code dconv} and {@link #backward} takes it.
      *
@@ -103,7 +103,8 @@ public final class Conv2dKernels {
     /**
      * Whether {@link #backwardReluMaxPool2x2} runs from the pool's winners: a fused layer (see
      * {@link #fusesReluMaxPool2x2}) with a 3x3 "same" convolution whose channels {@link VectorPooledConvWeightGrad3x3}
-     * takes (SimpleNet's two layers). {@code -Dsimpletorch.pooledWeightGrad=false} turns it off, to measure.
+     * takes (SimpleNet's two layers). {@code -Dsimpletorch.pooledWeightGrad=false} turns it off, to measure;
+     * {@code -Dsimpletorch.pooledInputGrad=false} keeps it but takes the input gradient from the dense product.
      */
     public static boolean pooledWeightGrad(ConvGeometry g) {
         return POOLED_WEIGHT_GRAD && fusesReluMaxPool2x2(g) && VectorPooledConvWeightGrad3x3.applies(g);

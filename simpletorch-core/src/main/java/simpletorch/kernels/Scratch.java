@@ -28,13 +28,19 @@ final class Scratch {
     static final int SHARED_PADDED_OUT = 13;
     /** One image's convolution output, pooled from there (the fused convolution, ReLU and pool). */
     static final int IMAGE_OUT = 14;
-    private static final int SLOTS = 15;
+    /** An image's pooled gradients where they passed the ReLU (see {@link VectorPooledConvInputGrad3x3}). */
+    static final int GROUP_GRADS = 15;
+    private static final int SLOTS = 16;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
-    /** Int slots: a gathered GEMM's row offsets, and a table of window corners. */
+    /**
+     * Int slots: a gathered GEMM's row offsets, a table of window corners, and a worker's masks of output channels
+     * and tables (see {@link VectorPooledConvInputGrad3x3}).
+     */
     static final int ROWS = 0;
     static final int CORNERS = 1;
-    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[2][]);
+    static final int GROUPS = 2;
+    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[3][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);
 
     private Scratch() {

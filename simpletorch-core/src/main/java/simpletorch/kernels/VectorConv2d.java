@@ -209,24 +209,30 @@ final class VectorConv2d {
 
     /**
      * The backward pass of {@code max_pool2d(relu(conv2d(x)), 2)} for a layer that {@link
-     * Conv2dKernels#pooledWeightGrad} takes, in one parallel loop over the images: each image's input gradient is
-     * one gathered product over the pool's gradient written straight into its zero-bordered buffer
-     * ({@link VectorConvInputGrad3x3#addImagesFromPool}), its weight gradient is summed from the pool's winners
-     * ({@link VectorPooledConvWeightGrad3x3}), its bias gradient from the pooled gradient. The convolution's output
-     * gradient is never written. Partial sums per chunk, added in chunk order.
+     * Conv2dKernels#pooledWeightGrad} takes, in one parallel loop over the images: each image's input and weight
+     * gradients are summed from the pool's winners ({@link VectorPooledConvInputGrad3x3},
+     * {@link VectorPooledConvWeightGrad3x3}), its bias gradient from the pooled gradient. The convolution's output
+     * gradient is never written. Partial sums per chunk, added in chunk order. With
+     * {@code -Dsimpletorch.pooledInputGrad=false} (to measure) the input gradient is instead one gathered product per
+     * image over the pool's gradient written straight into its zero-bordered buffer
+     * ({@link VectorConvInputGrad3x3#addImagesFromPool}).
      */
     static void backwardReluMaxPool2x2(float[] din, float[] dweight, float[] dbias, float[] dpool, float[] out,
                                        int[] argmax, float[] in, float[] weight, ConvGeometry g) {
         int N = g.N(), OC = g.OC();
         int chunks = Parallel.chunks(N);
+        boolean pooledInput = POOLED_INPUT_GRAD && VectorPooledConvInputGrad3x3.applies(g);
         float[] wt = null;
         int[] bRow = null;
-        if (din != null) {
+        if (din != null && pooledInput) {
+            wt = Scratch.get(Scratch.WEIGHTS, VectorPooledConvInputGrad3x3.weightsSize(g));
+            VectorPooledConvInputGrad3x3.prepare(wt, weight, g);
+        } else if (din != null) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));
             bRow = Scratch.ints(Scratch.ROWS, OC * 9);
             VectorConvInputGrad3x3.prepare(wt, bRow, weight, g);
         }
-        float[] weightT = wt;
+        float[] packedWeights = wt;
         int[] gatheredRows = bRow;
         int[] corner = dweight == null ? null : VectorPooledConvWeightGrad3x3.corners(g);
         int partSize = VectorPooledConvWeightGrad3x3.partSize(g);
@@ -236,8 +242,11 @@ final class VectorConv2d {
         }
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(chunks * OC);
         Parallel.parallelFor(N, (chunk, from, to) -> {
-            if (din != null) {
-                VectorConvInputGrad3x3.addImagesFromPool(din, dpool, out, argmax, weightT, gatheredRows, from, to, g);
+            if (din != null && pooledInput) {
+                VectorPooledConvInputGrad3x3.addImages(din, dpool, out, argmax, packedWeights, from, to, g);
+            } else if (din != null) {
+                VectorConvInputGrad3x3.addImagesFromPool(din, dpool, out, argmax, packedWeights, gatheredRows, from,
+                        to, g);
             }
             if (dweight != null) {
                 VectorPooledConvWeightGrad3x3.addImages(parts, chunk * partSize, dpool, out, argmax, in, corner, from,
@@ -255,6 +264,8 @@ final class VectorConv2d {
         }
     }
 
+    /** -Dsimpletorch.pooledInputGrad=false measures the gathered product for the fused layers' input gradient. */
+    static final boolean POOLED_INPUT_GRAD = !"false".equals(System.getProperty("simpletorch.pooledInputGrad"));
     /** -Dsimpletorch.directWeightGrad=false measures the GEMM path for 3x3 stride-1 layers too. */
     static final boolean DIRECT_WEIGHT_GRAD = !"false".equals(System.getProperty("simpletorch.directWeightGrad"));
     /** -Dsimpletorch.directInputGrad=false measures the GEMM + col2im path for 3x3 "same" layers too. */

@@ -1,0 +1,211 @@
+package simpletorch.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The input gradient of {@code max_pool2d(relu(conv2d(x)), 2)} for a 3x3, stride-1, padding-1 convolution, taken
+ * from the pool's winners instead of from the convolution's whole output gradient: the twin of
+ * {@link VectorPooledConvWeightGrad3x3}.
+ *
+ * <p>Each pooled position {@code q} of image {@code n} and output channel {@code oc} passes its gradient
+ * {@code g = dpool[n][oc][q]} (0 where the pooled value was not positive) to one pixel, its winner {@code (y, x)}, and
+ * that pixel's gradient reaches the input through the 3x3 window around it:
+ *
+ * <pre>
+ *   din[n][c][y - 1 + kh][x - 1 + kw] += g * weight[oc][c][kh][kw]        (dropped outside the image)
+ * </pre>
+ *
+ * A quarter of the dense product's multiply-adds. The vectors run along the input channels: the weights are packed
+ * {@code [OC][C'/L][3][3][L]} (C' = C rounded up to whole vectors of L lanes, zeros past C) and each image's gradient
+ * is summed into a zero-bordered, channels-last buffer {@code [H + 2][W + 2][C']} in the worker's scratch (in L1),
+ * then added into din by gathers.
+ *
+ * <p>Adding each winner's nine vectors into that buffer one after another is slow: the windows overlap, and each
+ * load waits for the store before it. Instead the output channels of one pooling window are grouped by where their
+ * winner lies (one of its four pixels), as bit masks made for the whole image by vector compares; the channels of a
+ * group share one 3x3 window, summed in nine vector registers from zero and then added into the buffer. The sums
+ * group differently from the dense product's, so the two agree to rounding, not bit for bit. Every winner's
+ * {@code g} is multiplied, zero or not, so a NaN weight reaches the input through the winners' windows (the dense
+ * product spreads it over the whole plane; the forward pass is NaN either way). Measured in docs/BENCHMARKS.md. Only called
+ * when {@link Gemm#vectorEnabled()}, for the fused layer's pool ({@link VectorPool}, JDK 25+).
+ */
+final class VectorPooledConvInputGrad3x3 {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private VectorPooledConvInputGrad3x3() {
+    }
+
+    /** A 3x3 "same" convolution (stride 1, padding 1) with an even output: every pixel belongs to one window. */
+    static boolean applies(ConvGeometry g) {
+        return I.length() == L && g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1
+                && g.padH() == 1 && g.padW() == 1 && g.OH() % 2 == 0 && g.OW() % 2 == 0;
+    }
+
+    /** C rounded up to whole vectors: the channels of the packed weights and of the channels-last buffer. */
+    static int paddedChannels(ConvGeometry g) {
+        return (g.C() + L - 1) / L * L;
+    }
+
+    /** Floats of the packed weights. */
+    static int weightsSize(ConvGeometry g) {
+        return g.OC() * 9 * paddedChannels(g);
+    }
+
+    /**
+     * Packs {@code wt[((oc*C'/L + c/L)*9 + kh*3 + kw)*L + c%L] = weight[oc][c][kh][kw]} (0 for c >= C): the nine
+     * vectors of a channel block lie one after another, at fixed distances the JIT checks once. Done once per call,
+     * read by every worker.
+     */
+    static void prepare(float[] wt, float[] weight, ConvGeometry g) {
+        int C = g.C(), OC = g.OC(), blocks = paddedChannels(g) / L;
+        java.util.Arrays.fill(wt, 0, weightsSize(g), 0f);
+        for (int oc = 0; oc < OC; oc++) {
+            for (int c = 0; c < C; c++) {
+                for (int s = 0; s < 9; s++) {
+                    wt[((oc * blocks + c / L) * 9 + s) * L + c % L] = weight[(oc * C + c) * 9 + s];
+                }
+            }
+        }
+    }
+
+    /**
+     * din[n] += the input gradient of image n, for n in [from, to).
+     *
+     * @param din    [N, C, H, W], added into
+     * @param dpool  [N, OC, OH/2, OW/2], the gradient of the pooled output
+     * @param out    [N, OC, OH/2, OW/2], the pooled output (after ReLU)
+     * @param argmax [N, OC, OH/2, OW/2], each winner's index within its [OH, OW] plane
+     * @param wt     the packed weights ({@link #prepare})
+     */
+    static void addImages(float[] din, float[] dpool, float[] out, int[] argmax, float[] wt, int from, int to,
+                          ConvGeometry g) {
+        int C = g.C(), H = g.H(), W = g.W(), OC = g.OC(), Cp = paddedChannels(g);
+        int Wp = W + 2, row = Wp * Cp, Q = g.OW() / 2, PQ = (g.OH() / 2) * Q;
+        int words = (OC + 31) / 32; // 32 output channels a mask
+        float[] d = Scratch.get(Scratch.PADDED_DIN, (H + 2) * row);
+        float[] passed = Scratch.get(Scratch.GROUP_GRADS, OC * PQ); // [OC][PQ]: dpool where the pooled value > 0
+        // [words][PQ] masks of the channels whose winner is in its window's right column, then of those in the
+        // bottom row; then each window's top-left pixel in its [H, W] plane; then the gather's lane offsets
+        int right = 0, bottom = words * PQ, corner = 2 * words * PQ, lanes = corner + PQ;
+        int[] tables = Scratch.ints(Scratch.GROUPS, lanes + L);
+        for (int p = 0; p < PQ; p++) {
+            tables[corner + p] = 2 * (p / Q) * W + 2 * (p % Q);
+        }
+        for (int i = 0; i < L; i++) {
+            tables[lanes + i] = i * Cp;
+        }
+        int bound = I.loopBound(PQ);
+        FloatVector zero = FloatVector.zero(S);
+        IntVector zeroI = IntVector.zero(I);
+        for (int n = from; n < to; n++) {
+            java.util.Arrays.fill(d, 0, (H + 2) * row, 0f);
+            java.util.Arrays.fill(tables, 0, corner, 0);
+            for (int oc = 0; oc < OC; oc++) {
+                int o0 = (n * OC + oc) * PQ, word = oc >> 5, bit = 1 << (oc & 31);
+                int r = right + word * PQ, b = bottom + word * PQ;
+                int p = 0;
+                for (; p < bound; p += L) {
+                    FloatVector gv = FloatVector.fromArray(S, dpool, o0 + p);
+                    zero.blend(gv, FloatVector.fromArray(S, out, o0 + p).compare(VectorOperators.GT, zero))
+                            .intoArray(passed, oc * PQ + p);
+                    IntVector rel = IntVector.fromArray(I, argmax, o0 + p).sub(IntVector.fromArray(I, tables, corner + p));
+                    IntVector.fromArray(I, tables, r + p).or(rel.and(1).mul(bit)).intoArray(tables, r + p);
+                    IntVector.fromArray(I, tables, b + p)
+                            .or(zeroI.blend(bit, rel.compare(VectorOperators.GE, W))).intoArray(tables, b + p);
+                }
+                for (; p < PQ; p++) {
+                    passed[oc * PQ + p] = out[o0 + p] > 0 ? dpool[o0 + p] : 0f;
+                    int rel = argmax[o0 + p] - tables[corner + p];
+                    tables[r + p] |= (rel & 1) * bit;
+                    tables[b + p] |= rel >= W ? bit : 0;
+                }
+            }
+            for (int p = 0; p < PQ; p++) {
+                int oh = p / Q, ow = p - oh * Q;
+                int topLeft = (2 * oh * Wp + 2 * ow) * Cp; // the top-left winner's window in the buffer
+                for (int word = 0; word < words; word++) {
+                    int rightBits = tables[right + word * PQ + p], bottomBits = tables[bottom + word * PQ + p];
+                    int channels = Math.min(32, OC - 32 * word);
+                    int all = channels == 32 ? -1 : (1 << channels) - 1;
+                    for (int c0 = 0; c0 < Cp; c0 += L) {
+                        int at = topLeft + c0, w0 = 9 * c0;
+                        addGroup(d, at, row, Cp, wt, w0, passed, p, PQ, 32 * word, ~rightBits & ~bottomBits & all);
+                        addGroup(d, at + Cp, row, Cp, wt, w0, passed, p, PQ, 32 * word, rightBits & ~bottomBits);
+                        addGroup(d, at + row, row, Cp, wt, w0, passed, p, PQ, 32 * word, ~rightBits & bottomBits);
+                        addGroup(d, at + row + Cp, row, Cp, wt, w0, passed, p, PQ, 32 * word, rightBits & bottomBits);
+                    }
+                }
+            }
+            addInterior(din, n * C * H * W, d, tables, lanes, C, H, W, Cp);
+        }
+    }
+
+    /**
+     * One group into the 3x3 window of vectors at {@code d[at]} (rows {@code row} apart, pixels Cp apart): the output
+     * channels {@code ocBase + i} for the set bits i of {@code mask}, each adding its passed gradient at pooled
+     * position p times its nine weight vectors (from {@code w0} within its block), summed from zero in nine
+     * accumulators, then added into the buffer.
+     */
+    private static void addGroup(float[] d, int at, int row, int Cp, float[] wt, int w0, float[] passed, int p,
+                                 int PQ, int ocBase, int mask) {
+        if (mask == 0) {
+            return;
+        }
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+        int ocStride = 9 * Cp;
+        for (int m = mask; m != 0; m &= m - 1) {
+            int oc = ocBase + Integer.numberOfTrailingZeros(m);
+            FloatVector gv = FloatVector.broadcast(S, passed[oc * PQ + p]);
+            int w = oc * ocStride + w0;
+            a0 = gv.fma(FloatVector.fromArray(S, wt, w), a0);
+            a1 = gv.fma(FloatVector.fromArray(S, wt, w + L), a1);
+            a2 = gv.fma(FloatVector.fromArray(S, wt, w + 2 * L), a2);
+            a3 = gv.fma(FloatVector.fromArray(S, wt, w + 3 * L), a3);
+            a4 = gv.fma(FloatVector.fromArray(S, wt, w + 4 * L), a4);
+            a5 = gv.fma(FloatVector.fromArray(S, wt, w + 5 * L), a5);
+            a6 = gv.fma(FloatVector.fromArray(S, wt, w + 6 * L), a6);
+            a7 = gv.fma(FloatVector.fromArray(S, wt, w + 7 * L), a7);
+            a8 = gv.fma(FloatVector.fromArray(S, wt, w + 8 * L), a8);
+        }
+        // Summed from zero and added here, not loaded first: each group's sums then wait on none of the others'
+        // (the windows of one pooling window overlap). Added in place, not by a helper taking the vectors (see
+        // VectorPooledConvWeightGrad3x3.addImage).
+        int r1 = at + row, r2 = at + 2 * row;
+        FloatVector.fromArray(S, d, at).add(a0).intoArray(d, at);
+        FloatVector.fromArray(S, d, at + Cp).add(a1).intoArray(d, at + Cp);
+        FloatVector.fromArray(S, d, at + 2 * Cp).add(a2).intoArray(d, at + 2 * Cp);
+        FloatVector.fromArray(S, d, r1).add(a3).intoArray(d, r1);
+        FloatVector.fromArray(S, d, r1 + Cp).add(a4).intoArray(d, r1 + Cp);
+        FloatVector.fromArray(S, d, r1 + 2 * Cp).add(a5).intoArray(d, r1 + 2 * Cp);
+        FloatVector.fromArray(S, d, r2).add(a6).intoArray(d, r2);
+        FloatVector.fromArray(S, d, r2 + Cp).add(a7).intoArray(d, r2 + Cp);
+        FloatVector.fromArray(S, d, r2 + 2 * Cp).add(a8).intoArray(d, r2 + 2 * Cp);
+    }
+
+    /**
+     * din[dinOff + (c*H + y)*W + x] += d[((y + 1)*(W + 2) + x + 1)*Cp + c]: L pixels at a time by a gather (lane i
+     * at {@code tables[lanes + i]} = i*Cp), the rest of a row one by one.
+     */
+    private static void addInterior(float[] din, int dinOff, float[] d, int[] tables, int lanes, int C, int H, int W,
+                                    int Cp) {
+        int Wp = W + 2, bound = S.loopBound(W);
+        for (int c = 0; c < C; c++) {
+            for (int y = 0; y < H; y++) {
+                int dst = dinOff + (c * H + y) * W, src = ((y + 1) * Wp + 1) * Cp + c;
+                int x = 0;
+                for (; x < bound; x += L, dst += L, src += L * Cp) {
+                    FloatVector.fromArray(S, din, dst).add(FloatVector.fromArray(S, d, src, tables, lanes))
+                            .intoArray(din, dst);
+                }
+                for (; x < W; x++, dst++, src += Cp) {
+                    din[dst] += d[src];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package simpletorch.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static simpletorch.testing.NumericAssertions.assertClose;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import simpletorch.tensor.Generator;
+import simpletorch.testing.TestData;
+import simpletorch.testing.Threads;
+
+/**
+ * {@link VectorPooledConvInputGrad3x3} (the input gradient of conv2d -> relu -> max_pool2d summed from the pool's
+ * winners) against the definition: the pool's gradient routed to its winners (the scalar rule), then the naive
+ * convolution backward in double, added to what din held.
+ */
+class PooledConvInputGradTest {
+
+    @ParameterizedTest(name = "N={0} C={1} HxW={2}x{3} OC={4} threads={5}")
+    @CsvSource({
+            "32, 16, 16, 16, 32, 2", // SimpleNet's conv2 at batch 32
+            "32, 16, 16, 16, 32, 1",
+            "7, 16, 6, 10, 5, 3",    // 15 pooled positions (not whole vectors), rows of 10 (a gather and a tail)
+            "5, 3, 8, 8, 4, 2",      // 3 channels: one vector, 5 lanes of zeros
+            "3, 12, 4, 4, 7, 1",     // 12 channels
+            "4, 20, 4, 6, 3, 2",     // 20 channels: vectors and a part
+            "3, 8, 4, 8, 40, 2",     // 40 output channels: a second mask, 8 channels in it
+            "2, 8, 2, 2, 64, 1",     // 64: two full masks, one pooled pixel
+            "1, 1, 2, 2, 1, 1"})
+    void equalsTheDenseDefinition(int N, int C, int H, int W, int OC, int threads) {
+        assumeTrue(Gemm.vectorEnabled(), "the Vector API kernels are off");
+        ConvGeometry g = new ConvGeometry(N, C, H, W, OC, 3, 3, 1, 1, 1, 1);
+        assertThat(VectorPooledConvInputGrad3x3.applies(g)).as("applies to " + g).isTrue();
+        PoolGeometry pg = new PoolGeometry(N, OC, H, W, 2, 2, 2, 2, 0, 0);
+        Generator gen = new Generator(5100 + N * 13 + C + H * W + OC);
+        float[] in = TestData.uniform(gen, N * C * H * W);
+        float[] weight = TestData.uniform(gen, OC * C * 9);
+        float[] bias = TestData.uniform(gen, OC);
+        double[] conv = new double[N * OC * H * W];
+        Conv2dKernels.forwardNaive(conv, TestData.toDouble(in), TestData.toDouble(weight), TestData.toDouble(bias), g);
+        int pooled = N * OC * (H / 2) * (W / 2);
+        float[] out = new float[pooled];
+        int[] argmax = new int[pooled];
+        PoolKernels.maxPool2dReluForward(out, argmax, TestData.toFloat(conv), pg);
+        float[] dpool = TestData.uniform(gen, pooled);
+        float[] din0 = TestData.uniform(gen, N * C * H * W); // the kernel adds into what is there
+
+        float[] dconv = new float[N * OC * H * W];
+        PoolKernels.maxPool2dReluBackward(dconv, dpool, out, argmax, pg, false);
+        double[] expected = TestData.toDouble(din0);
+        Conv2dKernels.backwardNaive(expected, null, null, TestData.toDouble(dconv), TestData.toDouble(in),
+                TestData.toDouble(weight), g);
+
+        float[] din = din0.clone();
+        Threads.with(threads, () -> {
+            float[] wt = new float[VectorPooledConvInputGrad3x3.weightsSize(g)];
+            VectorPooledConvInputGrad3x3.prepare(wt, weight, g);
+            Parallel.parallelFor(N, (chunk, from, to) ->
+                    VectorPooledConvInputGrad3x3.addImages(din, dpool, out, argmax, wt, from, to, g));
+        });
+        assertClose("pooled input gradient " + g, din, expected, Conv2dKernelsTest.ATOL, Conv2dKernelsTest.RTOL);
+    }
+
+    /**
+     * Windows whose pooled value is not positive pass a zero, which is still multiplied: a NaN weight reaches the
+     * input through the winners' windows (the dense product, which multiplies every pixel's gradient, spreads it to
+     * the whole plane; the forward pass is NaN either way).
+     */
+    @Test
+    void aNaNWeightSpreadsAsInTheDenseProduct() {
+        assumeTrue(Gemm.vectorEnabled(), "the Vector API kernels are off");
+        ConvGeometry g = new ConvGeometry(1, 8, 4, 4, 2, 3, 3, 1, 1, 1, 1);
+        float[] weight = new float[2 * 8 * 9];
+        weight[(1 * 8 + 3) * 9 + 4] = Float.NaN; // output channel 1, input channel 3, the kernel's centre
+        float[] out = new float[2 * 4]; // every pooled value 0: nothing passes the ReLU
+        float[] dpool = new float[2 * 4];
+        java.util.Arrays.fill(dpool, 1f);
+        int[] argmax = {0, 2, 8, 10, 5, 7, 13, 15}; // channel 0 top-left winners, channel 1 bottom-right
+        float[] wt = new float[VectorPooledConvInputGrad3x3.weightsSize(g)];
+        VectorPooledConvInputGrad3x3.prepare(wt, weight, g);
+        float[] din = new float[8 * 16];
+        VectorPooledConvInputGrad3x3.addImages(din, dpool, out, argmax, wt, 0, 1, g);
+        for (int c = 0; c < 8; c++) {
+            for (int i = 0; i < 16; i++) {
+                // the centre tap of channel 1's winners, (1,1) (1,3) (3,1) (3,3), reaches exactly those pixels
+                boolean winner = c == 3 && (i == 5 || i == 7 || i == 13 || i == 15);
+                assertThat(Float.isNaN(din[c * 16 + i])).as("channel %d pixel %d", c, i).isEqualTo(winner);
+            }
+        }
+    }
+}
