@@ -47,8 +47,8 @@ final class VectorPooledConvWeightGrad3x3 {
      * is 3C contiguous floats of the channels-last image, covered by 2 vectors (3C at most 2L: an RGB image's 3
      * channels) or 6 (more than 4L and at most 6L: SimpleNet's conv2 with its 16 channels, on AVX2), their lanes past
      * 3C summing whatever follows and dropped. The loads then sit at fixed distances from the window's corner, which
-     * the JIT checks once, and the accumulators number 2 per kernel row (all three rows in one pass) or 6 (one pass
-     * per row). 0 for more channels: vectors along the channels ({@link #addImage}). The channels-last copy has that
+     * the JIT checks once, and the accumulators number 2 per kernel row (all three rows in one pass) or 6 (two passes:
+     * rows 0 and 1, then row 2). 0 for more channels: vectors along the channels ({@link #addImage}). The channels-last copy has that
      * many vectors of slack at its end for those reads.
      */
     static int rowVectors(ConvGeometry g) {
@@ -129,9 +129,8 @@ final class VectorPooledConvWeightGrad3x3 {
                     if (V == 2) {
                         addImageRows2(part, acc, x, dpool, out, argmax, o, PQ, corner);
                     } else {
-                        for (int kh = 0; kh < 3; kh++) {
-                            addImageRow6(part, acc + kh * 6 * L, x, kh * row, dpool, out, argmax, o, PQ, corner);
-                        }
+                        addImageRows6(part, acc, x, row, dpool, out, argmax, o, PQ, corner); // kernel rows 0, 1
+                        addImageRow6(part, acc + 2 * 6 * L, x, 2 * row, dpool, out, argmax, o, PQ, corner);
                     }
                 }
                 continue;
@@ -275,6 +274,47 @@ final class VectorPooledConvWeightGrad3x3 {
         FloatVector.fromArray(S, part, acc + 3 * L).add(a11).intoArray(part, acc + 3 * L);
         FloatVector.fromArray(S, part, acc + 4 * L).add(a20).intoArray(part, acc + 4 * L);
         FloatVector.fromArray(S, part, acc + 5 * L).add(a21).intoArray(part, acc + 5 * L);
+    }
+
+    /**
+     * {@link #addImageRow6} for kernel rows 0 and 1 at once: twelve accumulators (of the 16 vector registers AVX2
+     * has), so that each position's gradient and window are worked out once for two rows instead of once per row.
+     * Measured on AVX2, SimpleNet's conv2, one thread, 16 images, four runs of 400 calls alternating in one JVM:
+     * 23.2-25.0 against 18.6-20.2 us per image for the whole weight gradient, the same sums.
+     */
+    private static void addImageRows6(float[] part, int acc, float[] x, int row, float[] dpool, float[] out,
+                                       int[] argmax, int o, int PQ, int[] corner) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+        for (int end = o + PQ; o < end; o++) {
+            FloatVector gv = FloatVector.broadcast(S, passed(dpool[o], out[o]));
+            int p = corner[argmax[o]];
+            a0 = gv.fma(FloatVector.fromArray(S, x, p), a0);
+            a1 = gv.fma(FloatVector.fromArray(S, x, p + L), a1);
+            a2 = gv.fma(FloatVector.fromArray(S, x, p + 2 * L), a2);
+            a3 = gv.fma(FloatVector.fromArray(S, x, p + 3 * L), a3);
+            a4 = gv.fma(FloatVector.fromArray(S, x, p + 4 * L), a4);
+            a5 = gv.fma(FloatVector.fromArray(S, x, p + 5 * L), a5);
+            int q = p + row;
+            b0 = gv.fma(FloatVector.fromArray(S, x, q), b0);
+            b1 = gv.fma(FloatVector.fromArray(S, x, q + L), b1);
+            b2 = gv.fma(FloatVector.fromArray(S, x, q + 2 * L), b2);
+            b3 = gv.fma(FloatVector.fromArray(S, x, q + 3 * L), b3);
+            b4 = gv.fma(FloatVector.fromArray(S, x, q + 4 * L), b4);
+            b5 = gv.fma(FloatVector.fromArray(S, x, q + 5 * L), b5);
+        }
+        FloatVector.fromArray(S, part, acc).add(a0).intoArray(part, acc);
+        FloatVector.fromArray(S, part, acc + L).add(a1).intoArray(part, acc + L);
+        FloatVector.fromArray(S, part, acc + 2 * L).add(a2).intoArray(part, acc + 2 * L);
+        FloatVector.fromArray(S, part, acc + 3 * L).add(a3).intoArray(part, acc + 3 * L);
+        FloatVector.fromArray(S, part, acc + 4 * L).add(a4).intoArray(part, acc + 4 * L);
+        FloatVector.fromArray(S, part, acc + 5 * L).add(a5).intoArray(part, acc + 5 * L);
+        FloatVector.fromArray(S, part, acc + 6 * L).add(b0).intoArray(part, acc + 6 * L);
+        FloatVector.fromArray(S, part, acc + 7 * L).add(b1).intoArray(part, acc + 7 * L);
+        FloatVector.fromArray(S, part, acc + 8 * L).add(b2).intoArray(part, acc + 8 * L);
+        FloatVector.fromArray(S, part, acc + 9 * L).add(b3).intoArray(part, acc + 9 * L);
+        FloatVector.fromArray(S, part, acc + 10 * L).add(b4).intoArray(part, acc + 10 * L);
+        FloatVector.fromArray(S, part, acc + 11 * L).add(b5).intoArray(part, acc + 11 * L);
     }
 
     /**
