@@ -237,9 +237,6 @@ final class VectorConv2d {
         int[] corner = dweight == null ? null : VectorPooledConvWeightGrad3x3.corners(g);
         int partSize = VectorPooledConvWeightGrad3x3.partSize(g);
         float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, chunks * partSize);
-        if (parts != null) {
-            java.util.Arrays.fill(parts, 0, chunks * partSize, 0f);
-        }
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(chunks * OC);
         Parallel.parallelFor(N, (chunk, from, to) -> {
             if (din != null && pooledInput) {
@@ -248,7 +245,8 @@ final class VectorConv2d {
                 VectorConvInputGrad3x3.addImagesFromPool(din, dpool, out, argmax, packedWeights, gatheredRows, from,
                         to, g);
             }
-            if (dweight != null) {
+            if (dweight != null) { // each chunk zeroes its own partial sums
+                java.util.Arrays.fill(parts, chunk * partSize, (chunk + 1) * partSize, 0f);
                 VectorPooledConvWeightGrad3x3.addImages(parts, chunk * partSize, dpool, out, argmax, in, corner, from,
                         to, g);
             }

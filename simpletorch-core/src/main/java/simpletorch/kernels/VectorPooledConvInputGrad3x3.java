@@ -63,11 +63,18 @@ final class VectorPooledConvInputGrad3x3 {
      */
     static void prepare(float[] wt, float[] weight, ConvGeometry g) {
         int C = g.C(), OC = g.OC(), blocks = paddedChannels(g) / L;
-        java.util.Arrays.fill(wt, 0, weightsSize(g), 0f);
+        int dst = 0; // written in order, each float once: read 9 apart
         for (int oc = 0; oc < OC; oc++) {
-            for (int c = 0; c < C; c++) {
+            for (int b = 0; b < blocks; b++) {
+                int lanes = Math.min(L, C - b * L);
                 for (int s = 0; s < 9; s++) {
-                    wt[((oc * blocks + c / L) * 9 + s) * L + c % L] = weight[(oc * C + c) * 9 + s];
+                    int src = (oc * C + b * L) * 9 + s;
+                    for (int i = 0; i < lanes; i++, src += 9) {
+                        wt[dst++] = weight[src];
+                    }
+                    for (int i = lanes; i < L; i++) {
+                        wt[dst++] = 0f;
+                    }
                 }
             }
         }
