@@ -34,13 +34,12 @@ final class Scratch {
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     /**
-     * Int slots: a gathered GEMM's row offsets, a table of window corners, and a worker's masks of output channels
-     * and tables (see {@link VectorPooledConvInputGrad3x3}).
+     * Int slots: a gathered GEMM's row offsets, and a worker's masks of output channels and tables (see
+     * {@link VectorPooledConvInputGrad3x3}).
      */
     static final int ROWS = 0;
-    static final int CORNERS = 1;
-    static final int GROUPS = 2;
-    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[3][]);
+    static final int GROUPS = 1;
+    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[2][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);
 
     private Scratch() {

@@ -98,22 +98,36 @@ final class VectorPooledConvWeightGrad3x3 {
     }
 
     /**
-     * The calling thread's tables, read by every worker: entry {@code y*W + x} is where the 3x3 window around output
+     * The calling thread's tables (made once per layer shape and kept), read by every worker: entry {@code y*W + x} is where the 3x3 window around output
      * pixel (y, x) starts in a zero-bordered channels-last image; then, from {@code H*W}, where float f of a
      * channels-last row lies in its [C, H, W] image, relative to the row's first pixel ({@code (f % C)*H*W + f / C},
      * the gathers of {@link #toChannelsLast}).
      */
     static int[] corners(ConvGeometry g) {
-        int H = g.H(), W = g.W(), C = g.C(), row = rowStride(g);
-        int[] corner = Scratch.ints(Scratch.CORNERS, H * W + W * C);
+        int H = g.H(), W = g.W(), C = g.C(), row = rowStride(g), size = H * W + W * C;
+        int[][] cache = CORNERS.get();
+        for (int[] t : cache) {
+            if (t != null && t.length == size + 3 && t[size] == H && t[size + 1] == W && t[size + 2] == C) {
+                return t;
+            }
+        }
+        int[] corner = new int[size + 3]; // the shape last, to find the table again
         for (int a = 0; a < H * W; a++) {
             corner[a] = a / W * row + a % W * C;
         }
         for (int f = 0; f < W * C; f++) {
             corner[H * W + f] = f % C * H * W + f / C;
         }
+        corner[size] = H;
+        corner[size + 1] = W;
+        corner[size + 2] = C;
+        System.arraycopy(cache, 0, cache, 1, cache.length - 1); // most recent first; the oldest drops out
+        cache[0] = corner;
         return corner;
     }
+
+    /** Per thread, the tables of the last few layer shapes (SimpleNet's two layers alternate at every step). */
+    private static final ThreadLocal<int[][]> CORNERS = ThreadLocal.withInitial(() -> new int[4][]);
 
     /**
      * Adds images [from, to)'s contributions into {@code part[partOff, +partSize)}, one image at a time: its
