@@ -100,14 +100,17 @@ public final class PoolKernels {
         }
     }
 
-    /** Outputs [oFrom, oTo) of one plane, read from {@code in[inOff]}, by the scalar rule of {@link #maxPool2x2} (NaN included). */
-    static void maxPool2x2Outputs(float[] out, int[] argmax, float[] in, int inOff, int plane, int oFrom, int oTo, int H,
-                                  int W) {
+    /**
+     * Outputs [oFrom, oTo) of one plane, read from {@code in[inOff]} with rows {@code ld} apart, by the scalar rule of
+     * {@link #maxPool2x2} (NaN included). The winners are indices within an [H, W] plane.
+     */
+    static void maxPool2x2Outputs(float[] out, int[] argmax, float[] in, int inOff, int ld, int plane, int oFrom,
+                                  int oTo, int H, int W) {
         int OW = W / 2, OHW = (H / 2) * OW;
         for (int o = oFrom; o < oTo; o++) {
             int oh = o / OW, ow = o - oh * OW;
-            int ia = 2 * oh * W + 2 * ow;
-            float a = in[inOff + ia], b = in[inOff + ia + 1], c = in[inOff + ia + W], d = in[inOff + ia + W + 1];
+            int ia = 2 * oh * W + 2 * ow, at = inOff + 2 * oh * ld + 2 * ow;
+            float a = in[at], b = in[at + 1], c = in[at + ld], d = in[at + ld + 1];
             float top = Math.max(a, b), bottom = Math.max(c, d), max = Math.max(top, bottom);
             int iTop = b > a ? ia + 1 : ia, iBottom = d > c ? ia + W + 1 : ia + W;
             int k = plane * OHW + o;

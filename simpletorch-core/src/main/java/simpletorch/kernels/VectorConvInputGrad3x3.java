@@ -98,7 +98,7 @@ final class VectorConvInputGrad3x3 {
                     }
                 }
             }
-            VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, N, wide, 0, N);
+            VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, N, wide, 0, N, null);
             for (int c = 0; c < C; c++) {
                 for (int y = 0; y < H; y++) {
                     addRow(wide, c * N + y * Wpad, din, ((n * C + c) * H + y) * W, W);

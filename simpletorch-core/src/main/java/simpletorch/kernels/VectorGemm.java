@@ -111,23 +111,27 @@ final class VectorGemm {
     /**
      * C[M, N] = A * B from a packed A, with B's rows gathered: row k of B is {@code b[bRow[k] + j]} for j in [0, N).
      * The rows may overlap (shifted views of one image, as in {@link VectorConvInputGrad3x3}); N must be a multiple
-     * of NR. Overwrites C, whose rows past M are not written.
+     * of NR. Overwrites C, whose rows past M are not written; with {@code rowBias}, row i of C starts from rowBias[i].
      */
     static void multiplyGathered(float[] ap, int M, int K, float[] b, int[] bRow, int N, float[] c, int cOff,
-                                 int ldc) {
+                                 int ldc, float[] rowBias) {
         if (N % NR != 0) {
             throw new IllegalArgumentException("gathered B needs N a multiple of " + NR + ", got " + N);
         }
         int mPanels = (M + MR - 1) / MR;
         float[] tile = Scratch.get(Scratch.TILE, MR * NR);
+        float[] bias = Scratch.get(Scratch.BIAS, MR);
         for (int j0 = 0; j0 < N; j0 += NR) {
             for (int ip = 0; ip < mPanels; ip++) {
                 int i0 = ip * MR;
                 int rows = Math.min(MR, M - i0);
+                for (int r = 0; r < MR; r++) {
+                    bias[r] = rowBias != null && r < rows ? rowBias[i0 + r] : 0f;
+                }
                 if (rows == MR) {
-                    gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + j0, ldc);
+                    gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + j0, ldc, bias);
                 } else {
-                    gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, tile, 0, NR);
+                    gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, tile, 0, NR, bias);
                     for (int r = 0; r < rows; r++) {
                         System.arraycopy(tile, r * NR, c, cOff + (i0 + r) * ldc + j0, NR);
                     }
@@ -290,18 +294,22 @@ final class VectorGemm {
      * took 42 against 35 us per image of SimpleNet's conv2 input gradient on AVX2.
      */
     private static void gatheredKernel(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
-                                       float[] c, int cOff, int ldc) {
+                                       float[] c, int cOff, int ldc, float[] bias) {
         if (MR == 6) {
-            gatheredKernel6(ap, apOff, b, bRow, j0, K, c, cOff, ldc);
+            gatheredKernel6(ap, apOff, b, bRow, j0, K, c, cOff, ldc, bias);
         } else {
-            gatheredKernel4(ap, apOff, b, bRow, j0, K, c, cOff, ldc);
+            gatheredKernel4(ap, apOff, b, bRow, j0, K, c, cOff, ldc, bias);
         }
     }
 
     private static void gatheredKernel6(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
-                                        float[] c, int cOff, int ldc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+                                        float[] c, int cOff, int ldc, float[] bias) {
+        FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(S, bias[3]), c31 = c30;
+        FloatVector c40 = FloatVector.broadcast(S, bias[4]), c41 = c40;
+        FloatVector c50 = FloatVector.broadcast(S, bias[5]), c51 = c50;
         for (int k = 0; k < K; k++) {
             int bi = bRow[k] + j0;
             int ai = apOff + k * MR;
@@ -335,9 +343,11 @@ final class VectorGemm {
     }
 
     private static void gatheredKernel4(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
-                                        float[] c, int cOff, int ldc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
-        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+                                        float[] c, int cOff, int ldc, float[] bias) {
+        FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(S, bias[3]), c31 = c30;
         for (int k = 0; k < K; k++) {
             int bi = bRow[k] + j0;
             int ai = apOff + k * MR;

@@ -51,16 +51,26 @@ final class VectorPool {
      */
     static void maxPool2x2(float[] out, int[] argmax, float[] in, int inFirstPlane, int from, int to, int H, int W,
                            boolean relu) {
+        maxPool2x2(out, argmax, in, inFirstPlane, H * W, W, from, to, H, W, relu);
+    }
+
+    /**
+     * {@link #maxPool2x2(float[], float[], float[], int, int, int, int, int, boolean)} from another layout: plane p
+     * at {@code in[(p - inFirstPlane)*planeStride]}, its rows {@code ld} apart (a product's output with a border
+     * column, say). The winners are still indices within an [H, W] plane.
+     */
+    static void maxPool2x2(float[] out, int[] argmax, float[] in, int inFirstPlane, int planeStride, int ld, int from,
+                           int to, int H, int W, boolean relu) {
         int OH = H / 2, OW = W / 2, P = OH * OW;
         int[] corner = corners(OH, OW, W); // corner[o]: the top-left element of output o's window, in its plane
         for (int plane = from; plane < to; plane++) {
-            int inOff = (plane - inFirstPlane) * H * W;
+            int inOff = (plane - inFirstPlane) * planeStride;
             int outOff = plane * P;
             for (int o = 0; o < P; o += L) {
                 // T[2o .. 2o + 2L) lies in one top row when W >= 2L, else in W/L rows: load vector by vector.
-                int t0 = inOff + top(2 * o, W, W), t1 = inOff + top(2 * o + L, W, W);
+                int t0 = inOff + top(2 * o, W, ld), t1 = inOff + top(2 * o + L, W, ld);
                 FloatVector ta = FloatVector.fromArray(S, in, t0), tb = FloatVector.fromArray(S, in, t1);
-                FloatVector ba = FloatVector.fromArray(S, in, t0 + W), bb = FloatVector.fromArray(S, in, t1 + W);
+                FloatVector ba = FloatVector.fromArray(S, in, t0 + ld), bb = FloatVector.fromArray(S, in, t1 + ld);
                 FloatVector a = ta.rearrange(EVEN, tb), b = ta.rearrange(ODD, tb);
                 FloatVector c = ba.rearrange(EVEN, bb), d = ba.rearrange(ODD, bb);
                 VectorMask<Float> bWins = b.compare(VectorOperators.GT, a);
@@ -69,7 +79,7 @@ final class VectorPool {
                 VectorMask<Float> bottomWins = bottom.compare(VectorOperators.GT, top);
                 FloatVector max = top.max(bottom);
                 if (max.test(VectorOperators.IS_NAN).anyTrue()) {
-                    PoolKernels.maxPool2x2Outputs(out, argmax, in, inOff, plane, o, o + L, H, W);
+                    PoolKernels.maxPool2x2Outputs(out, argmax, in, inOff, ld, plane, o, o + L, H, W);
                     if (relu) {
                         for (int i = outOff + o; i < outOff + o + L; i++) {
                             out[i] = Math.max(out[i], 0f);

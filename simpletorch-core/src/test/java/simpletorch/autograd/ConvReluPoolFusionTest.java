@@ -27,6 +27,8 @@ class ConvReluPoolFusionTest {
             "4, 16, 16, 16, 32, 2", "3, 16, 16, 16, 32, 3", // SimpleNet's conv2
             "7, 8, 4, 16, 5, 3",    // from the pool's winners with 8 lanes: 7 images on 3 threads, 5 output channels
             "2, 3, 8, 48, 4, 2",    // RGB rows too wide for the weight gradient from the winners: the dense one
+            "3, 1, 8, 16, 5, 2",    // one channel and four: the forward's gathered product over padded planes
+            "2, 4, 16, 8, 6, 3",
             "2, 1, 28, 28, 16, 2",  // Fashion-MNIST's conv1: 28x28 rows are not whole vectors, the three ops
             "3, 2, 6, 10, 5, 2"})   // a small odd shape: the three ops
     void fusedEqualsConvThenReluThenPool(int N, int C, int H, int W, int OC, int threads) {

@@ -61,6 +61,23 @@ class PooledConvInputGradTest {
                     VectorPooledConvInputGrad3x3.addImages(din, dpool, out, argmax, wt, from, to, g));
         });
         assertClose("pooled input gradient " + g, din, expected, Conv2dKernelsTest.ATOL, Conv2dKernelsTest.RTOL);
+
+        // The dense alternative that -Dsimpletorch.pooledInputGrad=false measures: the pool's gradient written into a
+        // zero-bordered buffer, one gathered product per image (the vector pool's layout: rows and pooled planes of
+        // whole vectors, as the fused layer has)
+        int lanes = VectorGemm.NR / 2;
+        if (W % lanes == 0 && (H / 2) * (W / 2) % lanes == 0) {
+            float[] dense = din0.clone();
+            Threads.with(threads, () -> {
+                float[] wt = new float[VectorConvInputGrad3x3.weightsSize(g)];
+                int[] rows = new int[OC * 9];
+                VectorConvInputGrad3x3.prepare(wt, rows, weight, g);
+                Parallel.parallelFor(N, (chunk, from, to) ->
+                        VectorConvInputGrad3x3.addImagesFromPool(dense, dpool, out, argmax, wt, rows, from, to, g));
+            });
+            assertClose("gathered input gradient from the pool " + g, dense, expected, Conv2dKernelsTest.ATOL,
+                    Conv2dKernelsTest.RTOL);
+        }
     }
 
     /**
