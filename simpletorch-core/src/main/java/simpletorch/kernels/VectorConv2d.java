@@ -87,17 +87,17 @@ final class VectorConv2d {
 
     /**
      * Whether {@link #forwardReluMaxPool2x2} reads each image's zero-bordered planes in place, a gathered product
-     * ({@link VectorGemm#multiplyGathered}), instead of building im2col's column matrix: 3x3 "same" layers with few
-     * input channels (at most 4). The product's rows are then W + 1 wide (one shared border column, as in
-     * {@link VectorConvInputGrad3x3}), so it computes W + 1 columns for every W; for few channels the column matrix
-     * costs more than that. Measured on AVX2, one thread: SimpleNet's conv1 (3 channels) with its ReLU and pool,
-     * minima of 300 calls of 32 images, three JVMs each way alternating, 20.3-21.9 -> 18.8-19.0 us per image; conv2
-     * (16 channels), the product and its input alone, 33-47 against 32-54 us, no gain, so it keeps im2col. The same
-     * sums in the same order: the same values bit for bit.
+     * ({@link VectorGemm#multiplyGathered}), instead of building im2col's column matrix: 3x3 "same" layers at least 16
+     * pixels wide. The product's rows are then W + 1 wide (one shared border column, as in
+     * {@link VectorConvInputGrad3x3}), so it computes W + 1 columns for every W, at most 1/16 more work where W >= 16;
+     * the column matrix (9C rows of the image's H*W pixels) costs more than that. Measured on AVX2, one thread, the
+     * fused layer (with its ReLU and pool), minima of 300 calls of 32 images, three JVMs each way alternating:
+     * SimpleNet's conv1 (3 channels, 32x32) 20.3-21.9 -> 18.8-19.0 us per image, conv2 (16 channels, 16x16) 35.9-37.1
+     * -> 34.5-34.6 us. The same sums in the same order: the same values bit for bit.
      * {@code -Dsimpletorch.gatheredForward=false} turns it off, to measure.
      */
     static boolean gatheredForward(ConvGeometry g) {
-        return GATHERED_FORWARD && VectorConvInputGrad3x3.applies(g) && g.C() <= 4;
+        return GATHERED_FORWARD && VectorConvInputGrad3x3.applies(g) && g.W() >= 16;
     }
 
     private static final boolean GATHERED_FORWARD =
