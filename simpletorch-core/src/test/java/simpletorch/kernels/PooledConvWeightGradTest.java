@@ -64,29 +64,17 @@ class PooledConvWeightGradTest {
 
     private static void check(int N, int C, int H, int W, int OC, int threads) {
         assumeTrue(Gemm.vectorEnabled(), "the Vector API kernels are off");
-        ConvGeometry g = new ConvGeometry(N, C, H, W, OC, 3, 3, 1, 1, 1, 1);
-        PoolGeometry pg = new PoolGeometry(N, OC, H, W, 2, 2, 2, 2, 0, 0);
         Generator gen = new Generator(4200 + N * 13 + C + H * W + OC);
-        float[] in = TestData.uniform(gen, N * C * H * W);
-        float[] weight = TestData.uniform(gen, OC * C * 9);
-        float[] bias = TestData.uniform(gen, OC);
-        double[] conv = new double[N * OC * H * W];
-        Conv2dKernels.forwardNaive(conv, TestData.toDouble(in), TestData.toDouble(weight), TestData.toDouble(bias), g);
-        int pooled = N * OC * (H / 2) * (W / 2);
-        float[] out = new float[pooled];
-        int[] argmax = new int[pooled];
-        PoolKernels.maxPool2dReluForward(out, argmax, TestData.toFloat(conv), pg);
-        float[] dpool = TestData.uniform(gen, pooled);
+        PooledLayerCase layer = PooledLayerCase.random(gen, N, C, H, W, OC);
+        ConvGeometry g = layer.g();
         float[] dweight0 = TestData.uniform(gen, OC * C * 9); // the kernel adds into what is there
-
-        float[] dconv = new float[N * OC * H * W];
-        PoolKernels.maxPool2dReluBackward(dconv, dpool, out, argmax, pg, false);
         double[] expected = TestData.toDouble(dweight0);
-        Conv2dKernels.backwardNaive(null, expected, null, TestData.toDouble(dconv), TestData.toDouble(in),
-                TestData.toDouble(weight), g);
+        Conv2dKernels.backwardNaive(null, expected, null, TestData.toDouble(layer.dconv()), TestData.toDouble(layer.in()),
+                TestData.toDouble(layer.weight()), g);
 
         float[] dweight = dweight0.clone();
-        Threads.with(threads, () -> VectorPooledConvWeightGrad3x3.accumulate(dweight, dpool, out, argmax, in, g));
+        Threads.with(threads, () -> VectorPooledConvWeightGrad3x3.accumulate(dweight, layer.dpool(), layer.out(),
+                layer.argmax(), layer.in(), g));
         assertThat(VectorPooledConvWeightGrad3x3.applies(g)).as("applies to " + g).isTrue();
         assertClose("pooled weight gradient " + g, dweight, expected, Conv2dKernelsTest.ATOL, Conv2dKernelsTest.RTOL);
     }
