@@ -38,6 +38,11 @@ final class VectorPool {
     private VectorPool() {
     }
 
+    /** Whether this JDK's JIT compiles these kernels' vector operations without their allocating fallback (25+). */
+    static boolean jitReady() {
+        return JIT_OK;
+    }
+
     /** Rows of whole vectors, and whole vectors of outputs per plane. */
     static boolean applies(int H, int W) {
         return JIT_OK && I.length() == L && W % L == 0 && (H / 2) * (W / 2) % L == 0;

@@ -14,10 +14,11 @@ import simpletorch.testing.Threads;
 
 /**
  * The fused {@code conv2d -> relu -> max_pool2d} gives exactly what the three ops give one after the other: the
- * values, and the gradients of the input, the weight and the bias. SimpleNet's two layers take the fused kernel
- * where it exists (the Vector API's 2x2 pool: JDK 25+); the other shapes run the three ops inside the fused call.
- * The exception: where the backward pass runs from the pool's winners ({@link Conv2dKernels#pooledWeightGrad},
- * SimpleNet's two layers), the input, weight and bias gradients group their sums differently, and agree to rounding.
+ * values, and the gradients of the input, the weight and the bias. Even outputs of 3x3 "same" layers take the fused
+ * kernel where it exists (JDK 25+: SimpleNet's layers on CIFAR's and on Fashion-MNIST's shapes); the other shapes
+ * run the three ops inside the fused call. The exception: where the backward pass runs from the pool's winners
+ * ({@link Conv2dKernels#pooledWeightGrad}), the input, weight and bias gradients group their sums differently, and
+ * agree to rounding.
  */
 class ConvReluPoolFusionTest {
 
@@ -29,8 +30,10 @@ class ConvReluPoolFusionTest {
             "2, 3, 8, 48, 4, 2",    // RGB rows too wide for the weight gradient from the winners: the dense one
             "3, 1, 8, 16, 5, 2",    // one channel and four: the forward's gathered product over padded planes
             "2, 4, 16, 8, 6, 3",
-            "2, 1, 28, 28, 16, 2",  // Fashion-MNIST's conv1: 28x28 rows are not whole vectors, the three ops
-            "3, 2, 6, 10, 5, 2"})   // a small odd shape: the three ops
+            "2, 1, 28, 28, 16, 2",  // Fashion-MNIST's conv1: 28x28 rows are not whole vectors, the scalar pool
+            "3, 16, 14, 14, 32, 2", // and its conv2
+            "3, 2, 6, 10, 5, 2",    // a small shape: the scalar pool
+            "2, 2, 7, 10, 3, 2"})   // an odd output: the three ops
     void fusedEqualsConvThenReluThenPool(int N, int C, int H, int W, int OC, int threads) {
         Threads.with(threads, () -> {
             Generator g = new Generator(900 + N * 31 + C * 7 + H + OC);
@@ -121,7 +124,14 @@ class ConvReluPoolFusionTest {
                 .isEqualTo(expected);
         assertThat(Conv2dKernels.fusesReluMaxPool2x2(new ConvGeometry(32, 16, 16, 16, 32, 3, 3, 1, 1, 1, 1)))
                 .isEqualTo(expected);
-        assertThat(Conv2dKernels.fusesReluMaxPool2x2(new ConvGeometry(2, 3, 6, 10, 5, 3, 3, 1, 1, 1, 1))).isFalse();
+        // any even output of a 3x3 "same" layer: Fashion-MNIST's two layers, a small shape; not an odd one
+        assertThat(Conv2dKernels.fusesReluMaxPool2x2(new ConvGeometry(32, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1)))
+                .isEqualTo(expected);
+        assertThat(Conv2dKernels.fusesReluMaxPool2x2(new ConvGeometry(32, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1)))
+                .isEqualTo(expected);
+        assertThat(Conv2dKernels.fusesReluMaxPool2x2(new ConvGeometry(2, 3, 6, 10, 5, 3, 3, 1, 1, 1, 1)))
+                .isEqualTo(expected);
+        assertThat(Conv2dKernels.fusesReluMaxPool2x2(new ConvGeometry(2, 3, 7, 10, 5, 3, 3, 1, 1, 1, 1))).isFalse();
         // both sum their weight gradients from the pool's winners
         assertThat(Conv2dKernels.pooledWeightGrad(new ConvGeometry(32, 16, 16, 16, 32, 3, 3, 1, 1, 1, 1)))
                 .isEqualTo(expected);
