@@ -36,6 +36,23 @@ class BenchmarkSetupTest {
         assertWritten("conv backward " + shape, b.backward());
     }
 
+    /** The fused layer exists with the Vector API on JDK 25 and later; elsewhere its setup must say why it cannot run. */
+    @ParameterizedTest
+    @EnumSource(FusedConvBench.Shape.class)
+    void fusedConv(FusedConvBench.Shape shape) {
+        FusedConvBench b = new FusedConvBench();
+        b.shape = shape;
+        b.threads = 2;
+        if (!simpletorch.kernels.Conv2dKernels.fusesReluMaxPool2x2(shape.g)) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, b::setUp);
+            assertTrue(e.getMessage().contains("JDK 25"), e.getMessage());
+            return;
+        }
+        b.setUp();
+        assertWritten("fused forward " + shape, b.forward());
+        assertWritten("fused backward " + shape, b.backward());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"512x512x512", "32x256x144", "16x1024x27"})
     void gemm(String mnk) {
