@@ -125,7 +125,7 @@ final class VectorConv2d {
         int columns = (H * Wp + NR - 1) / NR * NR; // output (y, x) at y*Wp + x, whole panels
         int plane = Math.max((H + 2) * Wp + 1, 2 * Wp + 2 + columns); // every gathered row stays inside its plane
         int P = (H / 2) * (W / 2);
-        boolean vectorPool = VectorPool.applies(H, W);
+        boolean vectorPool = VectorPool.applies(H, W), rowPool = VectorPool.rowsApply(W);
         float[] ap = packedWeights(weight, g);
         int[] bRow = Scratch.ints(Scratch.ROWS, CKK);
         for (int k = 0; k < CKK; k++) {
@@ -144,6 +144,8 @@ final class VectorConv2d {
                 VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, columns, conv, 0, columns, bias);
                 if (vectorPool) {
                     VectorPool.maxPool2x2(out, argmax, conv, n * OC, columns, Wp, n * OC, (n + 1) * OC, H, W, true);
+                } else if (rowPool) {
+                    VectorPool.maxPool2x2Rows(out, argmax, conv, n * OC, columns, Wp, n * OC, (n + 1) * OC, H, W, true);
                 } else { // the scalar rule (NaN included), then the ReLU: they commute
                     for (int oc = 0; oc < OC; oc++) {
                         int pooled = n * OC + oc;

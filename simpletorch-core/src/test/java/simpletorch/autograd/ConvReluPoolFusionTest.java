@@ -116,6 +116,22 @@ class ConvReluPoolFusionTest {
         });
     }
 
+    /** The same with rows that are not whole vectors (Fashion-MNIST's 28 pixels: pooled a row at a time). */
+    @Test
+    void fusedEqualsConvThenReluThenPoolWithNaNsInRowsOfPartVectors() {
+        Threads.with(2, () -> {
+            Generator g = new Generator(983);
+            Tensor x = Tensor.randn(g, 3, 1, 28, 28);
+            x.data()[2 * 28 * 28 + 5 * 28 + 7] = Float.NaN; // image 2, row 5, column 7: the vector part of a row
+            x.data()[1 * 28 * 28 + 20 * 28 + 26] = Float.NaN; // image 1, row 20, column 26: its scalar tail
+            Tensor weight = Tensor.randn(g, 16, 1, 3, 3);
+            Tensor bias = Tensor.randn(g, 16);
+            Tensor unfused = Functional.maxPool2d(Functional.relu(Functional.conv2d(x, weight, bias, 1, 1)), 2, 2, 2, 2, 0, 0);
+            Tensor fused = Functional.conv2dReluMaxPool2d(x, weight, bias, 1, 1);
+            assertThat(ReluMaxPoolFusionTest.assertSameBits(fused, unfused)).as("pooled NaNs").isPositive();
+        });
+    }
+
     /** So that the test above covers the fused kernel wherever it exists: with the Vector API, on JDK 25+. */
     @Test
     void simpleNetsLayersTakeTheFusedKernelWithTheVectorApiOnJdk25() {
