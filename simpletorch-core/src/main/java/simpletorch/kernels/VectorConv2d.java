@@ -174,7 +174,10 @@ final class VectorConv2d {
         int OC = g.OC();
         int N = g.N();
         int workers = Parallel.chunks(N); // partial sums per chunk
-        boolean directInput = DIRECT_INPUT_GRAD && VectorConvInputGrad3x3.applies(g);
+        // JDK 17's JIT leaves the gathered kernel's vectors to their allocating fallback: 400 steps of bench there took
+        // 5.2-8.7 s with 61-145 collections, 2.1-3.0 s and none by GEMM and col2im (SimpleNet's conv2 backward 3.6-3.9
+        // -> 0.9 s); JDK 25 runs it as the fastest (versions in between not measured, as for VectorPool)
+        boolean directInput = DIRECT_INPUT_GRAD && VectorConvInputGrad3x3.applies(g) && VectorPool.jitReady();
         float[] wt = null;
         int[] bRow = null;
         if (din != null && directInput) {
