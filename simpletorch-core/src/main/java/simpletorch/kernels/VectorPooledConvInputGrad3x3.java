@@ -27,11 +27,10 @@ import jdk.incubator.vector.VectorSpecies;
  * load waits for the store before it. Instead the output channels of one pooling window are grouped by where their
  * winner lies (one of its four pixels), as bit masks made for the whole image by vector compares; the channels of a
  * group share one 3x3 window, and the two groups of a row one 3x4 window, summed in twelve vector registers from
- * zero and then added into the buffer. The sums
- * group differently from the dense product's, so the two agree to rounding, not bit for bit. Every winner's
- * {@code g} is multiplied, zero or not, so a NaN weight reaches the input through the winners' windows (the dense
- * product spreads it over the whole plane; the forward pass is NaN either way). Measured in docs/BENCHMARKS.md. Only called
- * when {@link Gemm#vectorEnabled()}, for the fused layer's pool ({@link VectorPool}, JDK 25+).
+ * zero and then added into the buffer. The sums group differently from the dense product's, so the two agree to
+ * rounding, not bit for bit. Every winner's {@code g} is multiplied, zero or not, so a NaN weight reaches the input
+ * through the winners' windows (the dense product spreads it over the whole plane; the forward pass is NaN either
+ * way). Measured in docs/BENCHMARKS.md. Only called when {@link Gemm#vectorEnabled()}, for the fused layer (JDK 25+).
  */
 final class VectorPooledConvInputGrad3x3 {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
