@@ -30,16 +30,20 @@ final class Scratch {
     static final int IMAGE_OUT = 14;
     /** An image's pooled gradients where they passed the ReLU (see {@link VectorPooledConvInputGrad3x3}). */
     static final int GROUP_GRADS = 15;
-    private static final int SLOTS = 16;
+    /** An image's pooled gradients where they passed the ReLU (see {@link VectorPooledConvWeightGrad3x3}). */
+    static final int WINNER_GRADS = 16;
+    private static final int SLOTS = 17;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     /**
-     * Int slots: a gathered GEMM's row offsets, and a worker's masks of output channels and tables (see
-     * {@link VectorPooledConvInputGrad3x3}).
+     * Int slots: a gathered GEMM's row offsets, a worker's masks of output channels and tables (see
+     * {@link VectorPooledConvInputGrad3x3}), and an image's winners' window corners (see
+     * {@link VectorPooledConvWeightGrad3x3}).
      */
     static final int ROWS = 0;
     static final int GROUPS = 1;
-    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[2][]);
+    static final int WINNERS = 2;
+    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[3][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);
 
     private Scratch() {
