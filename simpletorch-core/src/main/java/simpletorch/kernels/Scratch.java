@@ -28,11 +28,12 @@ final class Scratch {
     static final int SHARED_PADDED_OUT = 13;
     /** One image's convolution output, pooled from there (the fused convolution, ReLU and pool). */
     static final int IMAGE_OUT = 14;
-    /** An image's pooled gradients where they passed the ReLU (see {@link VectorPooledConvInputGrad3x3}). */
-    static final int GROUP_GRADS = 15;
-    /** An image's pooled gradients where they passed the ReLU (see {@link VectorPooledConvWeightGrad3x3}). */
-    static final int WINNER_GRADS = 16;
-    private static final int SLOTS = 17;
+    /**
+     * An image's pooled gradients where they passed the ReLU, [OC][PQ] ({@link VectorPooledConvInputGrad3x3} and
+     * {@link VectorPooledConvWeightGrad3x3}, one after the other in a worker's loop).
+     */
+    static final int PASSED_GRADS = 15;
+    private static final int SLOTS = 16;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
     /**

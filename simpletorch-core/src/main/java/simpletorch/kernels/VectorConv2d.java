@@ -50,8 +50,8 @@ final class VectorConv2d {
     /**
      * Whether {@link #forwardReluMaxPool2x2} takes this geometry: an even output, and either im2col's rows read in
      * place with the vector 2x2 pool, or a 3x3 "same" layer, whose forward is a gathered product over the padded
-     * planes ({@link #gatheredForward}) pooled by the vector pool where its rows are whole vectors and by the scalar
-     * rule elsewhere (Fashion-MNIST's 28x28 and 14x14). JDK 25+ for the latter, as for the vector pool: the backward
+     * planes ({@link #gatheredForward}) pooled by {@link VectorPool#maxPool2x2Any} (Fashion-MNIST's 28x28 and 14x14
+     * too). JDK 25+ for the latter, as for the vector pool: the backward
      * kernels it leads to use vector operations that JDK 17's JIT leaves to their allocating fallback.
      */
     static boolean fusesReluMaxPool2x2(ConvGeometry g) {
@@ -124,8 +124,6 @@ final class VectorConv2d {
         int Wp = W + 1; // row y of the image at plane row y + 1, columns 1..W; column 0 the border of both sides
         int columns = (H * Wp + NR - 1) / NR * NR; // output (y, x) at y*Wp + x, whole panels
         int plane = Math.max((H + 2) * Wp + 1, 2 * Wp + 2 + columns); // every gathered row stays inside its plane
-        int P = (H / 2) * (W / 2);
-        boolean vectorPool = VectorPool.applies(H, W), rowPool = VectorPool.rowsApply(W);
         float[] ap = packedWeights(weight, g);
         int[] bRow = Scratch.ints(Scratch.ROWS, CKK);
         for (int k = 0; k < CKK; k++) {
@@ -142,19 +140,7 @@ final class VectorConv2d {
                     }
                 }
                 VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, columns, conv, 0, columns, bias);
-                if (vectorPool) {
-                    VectorPool.maxPool2x2(out, argmax, conv, n * OC, columns, Wp, n * OC, (n + 1) * OC, H, W, true);
-                } else if (rowPool) {
-                    VectorPool.maxPool2x2Rows(out, argmax, conv, n * OC, columns, Wp, n * OC, (n + 1) * OC, H, W, true);
-                } else { // the scalar rule (NaN included), then the ReLU: they commute
-                    for (int oc = 0; oc < OC; oc++) {
-                        int pooled = n * OC + oc;
-                        PoolKernels.maxPool2x2Outputs(out, argmax, conv, oc * columns, Wp, pooled, 0, P, H, W);
-                        for (int i = pooled * P; i < (pooled + 1) * P; i++) {
-                            out[i] = Math.max(out[i], 0f);
-                        }
-                    }
-                }
+                VectorPool.maxPool2x2Any(out, argmax, conv, n * OC, columns, Wp, n * OC, (n + 1) * OC, H, W, true);
             }
         });
     }

@@ -89,9 +89,7 @@ final class VectorGemm {
             for (int ip = 0; ip < mPanels; ip++) {
                 int i0 = ip * MR;
                 int rows = Math.min(MR, M - i0);
-                for (int r = 0; r < MR; r++) {
-                    bias[r] = rowBias != null && !accumulate && r < rows ? rowBias[i0 + r] : 0f;
-                }
+                panelBias(bias, accumulate ? null : rowBias, i0, rows);
                 int bPanel = packed ? jp * NR * K : bOff + j0;
                 if (rows == MR && cols == NR) {
                     kernel(ap, ip * MR * K, bp, bPanel, bStride, K, c, cOff + i0 * ldc + j0, ldc, accumulate, bias);
@@ -125,9 +123,7 @@ final class VectorGemm {
             for (int ip = 0; ip < mPanels; ip++) {
                 int i0 = ip * MR;
                 int rows = Math.min(MR, M - i0);
-                for (int r = 0; r < MR; r++) {
-                    bias[r] = rowBias != null && r < rows ? rowBias[i0 + r] : 0f;
-                }
+                panelBias(bias, rowBias, i0, rows);
                 if (rows == MR) {
                     gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + j0, ldc, bias);
                 } else {
@@ -137,6 +133,13 @@ final class VectorGemm {
                     }
                 }
             }
+        }
+    }
+
+    /** bias[r] = rowBias[i0 + r] for the panel's rows, 0 past them or without a rowBias: where its tile starts. */
+    private static void panelBias(float[] bias, float[] rowBias, int i0, int rows) {
+        for (int r = 0; r < MR; r++) {
+            bias[r] = rowBias != null && r < rows ? rowBias[i0 + r] : 0f;
         }
     }
 

@@ -43,15 +43,6 @@ final class VectorPool {
         return JIT_OK;
     }
 
-    /**
-     * Whether {@link #maxPool2x2Rows} pays: at least a vector of outputs per row (SimpleNet's 28-pixel rows on
-     * Fashion-MNIST, 14 outputs: its conv1 forward with the pool 19.4 -> 15.2 us per image, one thread; its 14-pixel
-     * rows, 7 outputs, all by the scalar rule, would be 5% slower than the plain scalar loop).
-     */
-    static boolean rowsApply(int W) {
-        return JIT_OK && W / 2 >= L;
-    }
-
     /** Rows of whole vectors, and whole vectors of outputs per plane. */
     static boolean applies(int H, int W) {
         return JIT_OK && I.length() == L && W % L == 0 && (H / 2) * (W / 2) % L == 0;
@@ -91,10 +82,33 @@ final class VectorPool {
     }
 
     /**
+     * Planes [from, to) of any even H and W, laid out as in
+     * {@link #maxPool2x2(float[], int[], float[], int, int, int, int, int, int, int, boolean)}, by the fastest way that
+     * takes them: that kernel where rows and pooled planes are whole vectors ({@link #applies}); else row by row
+     * ({@link #maxPool2x2Rows}) where a row has at least a vector of outputs (SimpleNet's 28-pixel rows on
+     * Fashion-MNIST, 14 outputs: its conv1 forward with the pool 19.4 -> 15.2 us per image, one thread); else the scalar
+     * rule (its 14-pixel rows, 7 outputs: row by row, all of them by the scalar rule, was 5% slower). The same values
+     * and winners whichever way.
+     */
+    static void maxPool2x2Any(float[] out, int[] argmax, float[] in, int inFirstPlane, int planeStride, int ld,
+                              int from, int to, int H, int W, boolean relu) {
+        if (applies(H, W)) {
+            maxPool2x2(out, argmax, in, inFirstPlane, planeStride, ld, from, to, H, W, relu);
+        } else if (JIT_OK && W / 2 >= L) {
+            maxPool2x2Rows(out, argmax, in, inFirstPlane, planeStride, ld, from, to, H, W, relu);
+        } else {
+            int P = (H / 2) * (W / 2);
+            for (int plane = from; plane < to; plane++) {
+                scalarOutputs(out, argmax, in, (plane - inFirstPlane) * planeStride, ld, plane, 0, P, H, W, relu);
+            }
+        }
+    }
+
+    /**
      * {@link #maxPool2x2(float[], int[], float[], int, int, int, int, int, int, int, boolean)} for rows that are not
-     * whole vectors (Fashion-MNIST's 28 and 14 pixels): output row by output row, L outputs at a time from 2L floats
-     * of its top and of its bottom input row, the rest of each output row by the scalar rule. Bit for bit what the
-     * scalar kernel gives. See {@link #rowsApply}.
+     * whole vectors (Fashion-MNIST's 28 pixels): output row by output row, L outputs at a time from 2L floats of its
+     * top and of its bottom input row, the rest of each output row by the scalar rule. Bit for bit what the scalar
+     * kernel gives. See {@link #maxPool2x2Any}.
      */
     static void maxPool2x2Rows(float[] out, int[] argmax, float[] in, int inFirstPlane, int planeStride, int ld,
                                int from, int to, int H, int W, boolean relu) {

@@ -95,7 +95,7 @@ final class VectorPooledConvInputGrad3x3 {
         int Wp = W + 2, row = Wp * Cp, Q = g.OW() / 2, PQ = (g.OH() / 2) * Q;
         int words = (OC + 31) / 32; // 32 output channels a mask
         float[] d = Scratch.get(Scratch.PADDED_DIN, (H + 2) * row);
-        float[] passed = Scratch.get(Scratch.GROUP_GRADS, OC * PQ); // [OC][PQ]: dpool where the pooled value > 0
+        float[] passed = Scratch.get(Scratch.PASSED_GRADS, OC * PQ); // [OC][PQ]: dpool where the pooled value > 0
         // [words][PQ] masks of the channels whose winner is in its window's right column, then of those in the
         // bottom row; then each window's top-left pixel in its [H, W] plane; then the gather's lane offsets
         int right = 0, bottom = words * PQ, corner = 2 * words * PQ, lanes = corner + PQ;

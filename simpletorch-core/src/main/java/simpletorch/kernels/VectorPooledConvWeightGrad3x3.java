@@ -20,9 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  *
  * A quarter of the multiply-adds. Each image is first copied channels-last with a zero border
- * ({@code [H + 2][W + 2][C]}, rows {@link #rowStride} apart, in its worker's scratch). The vectors then run along a window's rows, where 3 pixels of
- * C channels are contiguous ({@link #rowVectors}: conv1's 3 channels, conv2's 16 with 8 lanes), or, for more
- * channels, along the channels (C a multiple of the vector length): either way a window is plain loads. Each worker
+ * ({@code [H + 2][W + 2][C]}, rows {@link #rowStride} apart, in its worker's scratch). The vectors then run along a
+ * window's rows, where 3 pixels of C channels are contiguous ({@link #rowVectors}: conv1's 3 channels, conv2's 16
+ * with 8 lanes), or, for more channels, along the channels (C a multiple of the vector length): either way a window
+ * is plain loads. Each worker
  * sums its images into its own partial sums, added in chunk order at the end: the result depends on the thread count,
  * not on scheduling. The sums group differently from the direct kernel's, so the two agree to rounding, not bit for
  * bit. Measured in docs/BENCHMARKS.md. Only called when {@link Gemm#vectorEnabled()}.
@@ -50,8 +51,8 @@ final class VectorPooledConvWeightGrad3x3 {
      * channels) or 6 (more than 4L and at most 6L: SimpleNet's conv2 with its 16 channels, on AVX2), their lanes past
      * 3C summing whatever follows and dropped. The loads then sit at fixed distances from the window's corner, which
      * the JIT checks once, and the accumulators number 2 per kernel row (all three rows in one pass) or 6 (two passes:
-     * rows 0 and 1, then row 2). 0 for more channels: vectors along the channels ({@link #addImage}). The channels-last copy has that
-     * many vectors of slack at its end for those reads.
+     * rows 0 and 1, then row 2). 0 for more channels: vectors along the channels ({@link #addImage}). The
+     * channels-last copy has that many vectors of slack at its end for those reads.
      */
     static int rowVectors(ConvGeometry g) {
         int floats = 3 * g.C();
@@ -100,10 +101,10 @@ final class VectorPooledConvWeightGrad3x3 {
     }
 
     /**
-     * The calling thread's tables (made once per layer shape and kept), read by every worker: entry {@code y*W + x} is where the 3x3 window around output
-     * pixel (y, x) starts in a zero-bordered channels-last image; then, from {@code H*W}, where float f of a
-     * channels-last row lies in its [C, H, W] image, relative to the row's first pixel ({@code (f % C)*H*W + f / C},
-     * the gathers of {@link #toChannelsLast}).
+     * The calling thread's tables (made once per layer shape and kept), read by every worker: entry {@code y*W + x} is
+     * where the 3x3 window around output pixel (y, x) starts in a zero-bordered channels-last image; then, from
+     * {@code H*W}, where float f of a channels-last row lies in its [C, H, W] image, relative to the row's first pixel
+     * ({@code (f % C)*H*W + f / C}, the gathers of {@link #toChannelsLast}).
      */
     static int[] corners(ConvGeometry g) {
         int H = g.H(), W = g.W(), C = g.C(), row = rowStride(g), size = H * W + W * C;
@@ -143,7 +144,7 @@ final class VectorPooledConvWeightGrad3x3 {
         float[] x = Scratch.get(Scratch.PADDED_IN, (H + 2) * row + V * L); // one image, channels-last
         // The border, the rows' ends and the slack: zeroed once, since each image writes the same interior
         java.util.Arrays.fill(x, 0, (H + 2) * row + V * L, 0f);
-        float[] gs = V > 0 ? Scratch.get(Scratch.WINNER_GRADS, OC * PQ) : null;
+        float[] gs = V > 0 ? Scratch.get(Scratch.PASSED_GRADS, OC * PQ) : null;
         int[] ps = V > 0 ? Scratch.ints(Scratch.WINNERS, OC * PQ) : null;
         for (int n = from; n < to; n++) {
             toChannelsLast(x, row, in, n * C * H * W, C, H, W, corner, H * W);
@@ -282,8 +283,8 @@ final class VectorPooledConvWeightGrad3x3 {
 
     /**
      * One image's passed pooled gradients and window corners, for all its output channels:
-     * {@code gs[i] = dpool[o0 + i]} where the pooled value is positive, else 0, and {@code ps[i] = corner[argmax[o0 + i]]},
-     * for i in [0, n), by vectors (the corners by gathers).
+     * {@code gs[i] = dpool[o0 + i]} where the pooled value is positive, else 0, and
+     * {@code ps[i] = corner[argmax[o0 + i]]}, for i in [0, n), by vectors (the corners by gathers).
      */
     private static void winners(float[] gs, int[] ps, float[] dpool, float[] out, int[] argmax, int[] corner, int o0,
                                 int n) {
