@@ -97,8 +97,8 @@ final class VectorPooledConvInputGrad3x3 {
         float[] d = Scratch.get(Scratch.PADDED_DIN, (H + 2) * row);
         float[] passed = Scratch.get(Scratch.PASSED_GRADS, OC * PQ); // [OC][PQ]: dpool where the pooled value > 0
         // [words][PQ] masks of the channels whose winner is in its window's right column, then of those in the
-        // bottom row; then each window's top-left pixel in its [H, W] plane; then the gather's lane offsets
-        int right = 0, bottom = words * PQ, corner = 2 * words * PQ, lanes = corner + PQ;
+        // bottom row (see groups); then each window's top-left pixel in its [H, W] plane; then the gather's lane offsets
+        int corner = 2 * words * PQ, lanes = corner + PQ;
         int[] tables = Scratch.ints(Scratch.GROUPS, lanes + L);
         for (int p = 0; p < PQ; p++) {
             tables[corner + p] = 2 * (p / Q) * W + 2 * (p % Q);
@@ -106,49 +106,77 @@ final class VectorPooledConvInputGrad3x3 {
         for (int i = 0; i < L; i++) {
             tables[lanes + i] = i * Cp;
         }
-        int bound = I.loopBound(PQ);
-        FloatVector zero = FloatVector.zero(S);
-        IntVector zeroI = IntVector.zero(I);
         for (int n = from; n < to; n++) {
             java.util.Arrays.fill(d, 0, (H + 2) * row, 0f);
             java.util.Arrays.fill(tables, 0, corner, 0);
-            for (int oc = 0; oc < OC; oc++) {
-                int o0 = (n * OC + oc) * PQ, word = oc >> 5, bit = 1 << (oc & 31);
-                int r = right + word * PQ, b = bottom + word * PQ;
-                int p = 0;
-                for (; p < bound; p += L) {
-                    FloatVector gv = FloatVector.fromArray(S, dpool, o0 + p);
-                    zero.blend(gv, FloatVector.fromArray(S, out, o0 + p).compare(VectorOperators.GT, zero))
-                            .intoArray(passed, oc * PQ + p);
-                    IntVector rel = IntVector.fromArray(I, argmax, o0 + p).sub(IntVector.fromArray(I, tables, corner + p));
-                    IntVector.fromArray(I, tables, r + p).or(rel.and(1).mul(bit)).intoArray(tables, r + p);
-                    IntVector.fromArray(I, tables, b + p)
-                            .or(zeroI.blend(bit, rel.compare(VectorOperators.GE, W))).intoArray(tables, b + p);
-                }
-                for (; p < PQ; p++) {
-                    passed[oc * PQ + p] = out[o0 + p] > 0 ? dpool[o0 + p] : 0f;
-                    int rel = argmax[o0 + p] - tables[corner + p];
-                    tables[r + p] |= (rel & 1) * bit;
-                    tables[b + p] |= rel >= W ? bit : 0;
-                }
-            }
-            for (int p = 0; p < PQ; p++) {
-                int oh = p / Q, ow = p - oh * Q;
-                int topLeft = (2 * oh * Wp + 2 * ow) * Cp; // the top-left winner's window in the buffer
-                for (int word = 0; word < words; word++) {
-                    int rightBits = tables[right + word * PQ + p], bottomBits = tables[bottom + word * PQ + p];
-                    int channels = Math.min(32, OC - 32 * word);
-                    int all = channels == 32 ? -1 : (1 << channels) - 1;
-                    for (int c0 = 0; c0 < Cp; c0 += L) {
-                        int at = topLeft + c0, w0 = 9 * c0;
-                        addRow(d, at, row, Cp, wt, w0, passed, p, PQ, 32 * word, ~rightBits & ~bottomBits & all,
-                                rightBits & ~bottomBits);
-                        addRow(d, at + row, row, Cp, wt, w0, passed, p, PQ, 32 * word, ~rightBits & bottomBits,
-                                rightBits & bottomBits);
-                    }
-                }
-            }
+            groups(tables, passed, dpool, out, argmax, n, OC, PQ, W);
+            addWindows(d, tables, passed, wt, OC, PQ, Q, Wp, Cp);
             addInterior(din, n * C * H * W, d, tables, lanes, C, H, W, Cp);
+        }
+    }
+
+    /*
+     * One image's work is split into a method per loop, each called once per image: called often, the JIT compiles
+     * each as a whole method early in the first epoch. As one method called once per chunk, its four loops had been
+     * compiled one by one on the stack (on-stack replacement) and then again as a whole: five compiles of ~0.2 s of
+     * compiler time in the first seconds of a run, on two cores (JFR, AVX2).
+     */
+
+    /**
+     * For image n: {@code passed[oc][p]} (dpool where the pooled value is positive, else 0), and the bit masks of the
+     * channels whose winner lies in its window's right column ({@code tables[word*PQ + p]}) and bottom row
+     * ({@code tables[(words + word)*PQ + p]}), which must be zero on entry; each window's top-left pixel is at
+     * {@code tables[2*words*PQ + p]}.
+     */
+    private static void groups(int[] tables, float[] passed, float[] dpool, float[] out, int[] argmax, int n, int OC,
+                               int PQ, int W) {
+        int words = (OC + 31) / 32;
+        int right = 0, bottom = words * PQ, corner = 2 * words * PQ;
+        int bound = I.loopBound(PQ);
+        FloatVector zero = FloatVector.zero(S);
+        IntVector zeroI = IntVector.zero(I);
+        for (int oc = 0; oc < OC; oc++) {
+            int o0 = (n * OC + oc) * PQ, word = oc >> 5, bit = 1 << (oc & 31);
+            int r = right + word * PQ, b = bottom + word * PQ;
+            int p = 0;
+            for (; p < bound; p += L) {
+                FloatVector gv = FloatVector.fromArray(S, dpool, o0 + p);
+                zero.blend(gv, FloatVector.fromArray(S, out, o0 + p).compare(VectorOperators.GT, zero))
+                        .intoArray(passed, oc * PQ + p);
+                IntVector rel = IntVector.fromArray(I, argmax, o0 + p).sub(IntVector.fromArray(I, tables, corner + p));
+                IntVector.fromArray(I, tables, r + p).or(rel.and(1).mul(bit)).intoArray(tables, r + p);
+                IntVector.fromArray(I, tables, b + p)
+                        .or(zeroI.blend(bit, rel.compare(VectorOperators.GE, W))).intoArray(tables, b + p);
+            }
+            for (; p < PQ; p++) {
+                passed[oc * PQ + p] = out[o0 + p] > 0 ? dpool[o0 + p] : 0f;
+                int rel = argmax[o0 + p] - tables[corner + p];
+                tables[r + p] |= (rel & 1) * bit;
+                tables[b + p] |= rel >= W ? bit : 0;
+            }
+        }
+    }
+
+    /** Every pooling window's groups (see {@link #groups}) into the channels-last buffer d, two rows at a time. */
+    private static void addWindows(float[] d, int[] tables, float[] passed, float[] wt, int OC, int PQ, int Q, int Wp,
+                                   int Cp) {
+        int words = (OC + 31) / 32, row = Wp * Cp;
+        int right = 0, bottom = words * PQ;
+        for (int p = 0; p < PQ; p++) {
+            int oh = p / Q, ow = p - oh * Q;
+            int topLeft = (2 * oh * Wp + 2 * ow) * Cp; // the top-left winner's window in the buffer
+            for (int word = 0; word < words; word++) {
+                int rightBits = tables[right + word * PQ + p], bottomBits = tables[bottom + word * PQ + p];
+                int channels = Math.min(32, OC - 32 * word);
+                int all = channels == 32 ? -1 : (1 << channels) - 1;
+                for (int c0 = 0; c0 < Cp; c0 += L) {
+                    int at = topLeft + c0, w0 = 9 * c0;
+                    addRow(d, at, row, Cp, wt, w0, passed, p, PQ, 32 * word, ~rightBits & ~bottomBits & all,
+                            rightBits & ~bottomBits);
+                    addRow(d, at + row, row, Cp, wt, w0, passed, p, PQ, 32 * word, ~rightBits & bottomBits,
+                            rightBits & bottomBits);
+                }
+            }
         }
     }
 
