@@ -13,6 +13,7 @@ package simpletorch.kernels;
  * </pre>
  * The weight gradient is computed transposed so that both of its operands pack from contiguous rows (cols by
  * rows of P, dout gathered by pixel): the untransposed form needs cols^T, a gather over the whole image.
+ * 3x3 "same" layers at least 16 pixels wide skip im2col in the forward too (on JDK 25+: {@link #gatheredForward}).
  * 3x3 stride-1 layers skip the last two: their weight gradient is {@link VectorConvWeightGrad3x3}'s direct
  * kernel, and with padding 1 their input gradient is one GEMM over shifted rows of the padded dout
  * ({@link VectorConvInputGrad3x3}), without dcols and col2im.
@@ -24,6 +25,10 @@ final class VectorConv2d {
     }
 
     static void forward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
+        if (gatheredForward(g) && VectorPool.jitReady()) {
+            gathered(out, null, in, weight, bias, g);
+            return;
+        }
         int P = g.OH() * g.OW();
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
@@ -79,7 +84,7 @@ final class VectorConv2d {
     static void forwardReluMaxPool2x2(float[] out, int[] argmax, float[] in, float[] weight, float[] bias,
                                       ConvGeometry g) {
         if (gatheredForward(g) || !imageProductPooled(g)) {
-            forwardReluMaxPool2x2Gathered(out, argmax, in, weight, bias, g);
+            gathered(out, argmax, in, weight, bias, g);
             return;
         }
         int P = g.OH() * g.OW();
@@ -100,7 +105,8 @@ final class VectorConv2d {
     }
 
     /**
-     * Whether {@link #forwardReluMaxPool2x2} reads each image's zero-bordered planes in place, a gathered product
+     * Whether {@link #forwardReluMaxPool2x2}, and on JDK 25+ {@link #forward}, read each image's zero-bordered planes
+     * in place, a gathered product
      * ({@link VectorGemm#multiplyGathered}), instead of building im2col's column matrix: 3x3 "same" layers at least 16
      * pixels wide. The product's rows are then W + 1 wide (one shared border column, as in
      * {@link VectorConvInputGrad3x3}), so it computes W + 1 columns for every W, at most 1/16 more work where W >= 16;
@@ -117,9 +123,14 @@ final class VectorConv2d {
     private static final boolean GATHERED_FORWARD =
             !"false".equals(System.getProperty("simpletorch.gatheredForward"));
 
-    /** {@link #forwardReluMaxPool2x2} by a gathered product over each image's zero-bordered planes. */
-    private static void forwardReluMaxPool2x2Gathered(float[] out, int[] argmax, float[] in, float[] weight,
-                                                      float[] bias, ConvGeometry g) {
+    /**
+     * A 3x3 "same" convolution by a gathered product over each image's zero-bordered planes, into a buffer of the
+     * worker's: with {@code argmax}, {@link #forwardReluMaxPool2x2} (pooled from that buffer); without, the plain
+     * {@link #forward} (its rows copied out), where im2col's column matrix would be 9C rows of the image's pixels: 1.2
+     * MB for a 32-channel 32x32 layer, out of L2, against the padded planes' 144 KB. JDK 25+ for the plain forward too:
+     * JDK 17's JIT leaves the gathered kernel's vectors allocated. Measured in docs/BENCHMARKS.md ("Fifth AVX2 session").
+     */
+    private static void gathered(float[] out, int[] argmax, float[] in, float[] weight, float[] bias, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC(), CKK = C * 9, NR = VectorGemm.NR;
         int Wp = W + 1; // row y of the image at plane row y + 1, columns 1..W; column 0 the border of both sides
         int columns = (H * Wp + NR - 1) / NR * NR; // output (y, x) at y*Wp + x, whole panels
@@ -140,7 +151,15 @@ final class VectorConv2d {
                     }
                 }
                 VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, columns, conv, 0, columns, bias);
-                VectorPool.maxPool2x2Any(out, argmax, conv, n * OC, columns, Wp, n * OC, (n + 1) * OC, H, W, true);
+                if (argmax != null) {
+                    VectorPool.maxPool2x2Any(out, argmax, conv, n * OC, columns, Wp, n * OC, (n + 1) * OC, H, W, true);
+                    continue;
+                }
+                for (int oc = 0; oc < OC; oc++) {
+                    for (int y = 0; y < H; y++) {
+                        System.arraycopy(conv, oc * columns + y * Wp, out, ((n * OC + oc) * H + y) * W, W);
+                    }
+                }
             }
         });
     }
