@@ -95,9 +95,7 @@ public final class ElementwiseKernels {
     public static void binaryForward(float[] out, float[] a, int[] aStrides, float[] b, int[] bStrides,
                                      int[] outShape, BinaryOp op) {
         if (isContiguous(aStrides, outShape) && isContiguous(bStrides, outShape)) {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = apply(op, a[i], b[i]);
-            }
+            forChunks(out.length, (from, to) -> sameShapeForward(out, a, b, op, from, to));
             return;
         }
         int[] index = new int[outShape.length];
@@ -124,6 +122,10 @@ public final class ElementwiseKernels {
      */
     public static void binaryBackward(float[] da, float[] db, float[] dout, float[] a, int[] aStrides,
                                       float[] b, int[] bStrides, int[] outShape, BinaryOp op) {
+        if (isContiguous(aStrides, outShape) && isContiguous(bStrides, outShape)) {
+            forChunks(dout.length, (from, to) -> sameShapeBackward(da, db, dout, a, b, op, from, to));
+            return;
+        }
         int[] index = new int[outShape.length];
         int ai = 0, bi = 0;
         for (int i = 0; i < dout.length; i++) {
@@ -151,6 +153,68 @@ public final class ElementwiseKernels {
                 ai -= aStrides[d] * outShape[d];
                 bi -= bStrides[d] * outShape[d];
                 index[d] = 0;
+            }
+        }
+    }
+
+    /*
+     * Same-shape operands (a residual connection's add, for one): one plain loop per operation, split across the
+     * workers, which the JIT vectorises. The broadcasting walk above had run them element by element on the calling
+     * thread: ResNet-20's adds took 2.5 s of a 28 s run of 6,400 images in their backward (AVX2, 2 threads).
+     * Each element's arithmetic is the walk's, in the same order: the same values bit for bit.
+     */
+
+    private static void sameShapeForward(float[] out, float[] a, float[] b, BinaryOp op, int from, int to) {
+        switch (op) {
+            case ADD -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] + b[i];
+                }
+            }
+            case SUB -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] - b[i];
+                }
+            }
+            case MUL -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] * b[i];
+                }
+            }
+        }
+    }
+
+    /** da then db, each over [from, to): where da and db are one array (x op x), each element gets both terms in turn. */
+    private static void sameShapeBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, BinaryOp op,
+                                          int from, int to) {
+        if (da != null) {
+            if (op == BinaryOp.MUL) {
+                for (int i = from; i < to; i++) {
+                    da[i] += dout[i] * b[i];
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    da[i] += dout[i];
+                }
+            }
+        }
+        if (db != null) {
+            switch (op) {
+                case ADD -> {
+                    for (int i = from; i < to; i++) {
+                        db[i] += dout[i];
+                    }
+                }
+                case SUB -> {
+                    for (int i = from; i < to; i++) {
+                        db[i] -= dout[i];
+                    }
+                }
+                case MUL -> {
+                    for (int i = from; i < to; i++) {
+                        db[i] += dout[i] * a[i];
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,89 @@
+package simpletorch.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import simpletorch.kernels.ElementwiseKernels.BinaryOp;
+import simpletorch.tensor.Generator;
+import simpletorch.testing.TestData;
+import simpletorch.testing.Threads;
+
+/**
+ * add, sub and mul of same-shape operands (the plain loops split across the workers) against the obvious loop, bit
+ * for bit: on the caller alone and in parallel chunks, with either gradient absent, and with one gradient array for
+ * both operands (x op x).
+ */
+class BinaryElementwiseTest {
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (BinaryOp op : BinaryOp.values()) {
+            for (int n : new int[] {37, ElementwiseKernels.PARALLEL_MIN + 1001}) {
+                for (int threads = 1; threads <= 3; threads += 2) {
+                    out.add(Arguments.of(op, n, threads));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    private static final int[] STRIDES_1D = {1};
+
+    @ParameterizedTest(name = "{0} n={1} threads={2}")
+    @MethodSource("cases")
+    void sameShapeForwardAndBackwardMatchTheObviousLoop(BinaryOp op, int n, int threads) {
+        Generator g = new Generator(7 + n + op.ordinal());
+        float[] a = TestData.uniform(g, n), b = TestData.uniform(g, n), dout = TestData.uniform(g, n);
+        float[] da0 = TestData.uniform(g, n), db0 = TestData.uniform(g, n);
+        int[] shape = {n};
+
+        float[] out = new float[n];
+        Threads.with(threads, () -> ElementwiseKernels.binaryForward(out, a, STRIDES_1D, b, STRIDES_1D, shape, op));
+        for (int i = 0; i < n; i++) {
+            float want = switch (op) {
+                case ADD -> a[i] + b[i];
+                case SUB -> a[i] - b[i];
+                case MUL -> a[i] * b[i];
+            };
+            assertThat(out[i]).as("%s forward at %d", op, i).isEqualTo(want);
+        }
+
+        for (int which = 0; which < 3; which++) { // both gradients, only da, only db
+            float[] da = which == 2 ? null : da0.clone();
+            float[] db = which == 1 ? null : db0.clone();
+            Threads.with(threads, () -> ElementwiseKernels.binaryBackward(da, db, dout, a, STRIDES_1D, b, STRIDES_1D,
+                    shape, op));
+            for (int i = 0; i < n; i++) {
+                if (da != null) {
+                    assertThat(da[i]).as("%s da at %d", op, i)
+                            .isEqualTo(da0[i] + (op == BinaryOp.MUL ? dout[i] * b[i] : dout[i]));
+                }
+                if (db != null) {
+                    float term = switch (op) {
+                        case ADD -> dout[i];
+                        case SUB -> -dout[i];
+                        case MUL -> dout[i] * a[i];
+                    };
+                    assertThat(db[i]).as("%s db at %d", op, i).isEqualTo(db0[i] + term);
+                }
+            }
+        }
+
+        float[] both = da0.clone(); // x op x: one gradient array takes a's term, then b's
+        Threads.with(threads, () -> ElementwiseKernels.binaryBackward(both, both, dout, a, STRIDES_1D, a, STRIDES_1D,
+                shape, op));
+        for (int i = 0; i < n; i++) {
+            float first = da0[i] + (op == BinaryOp.MUL ? dout[i] * a[i] : dout[i]);
+            float want = switch (op) {
+                case ADD -> first + dout[i];
+                case SUB -> first - dout[i];
+                case MUL -> first + dout[i] * a[i];
+            };
+            assertThat(both[i]).as("%s x op x at %d", op, i).isEqualTo(want);
+        }
+    }
+}
