@@ -23,22 +23,9 @@ public final class NormKernels {
         double M = (double) N * S;
         Parallel.parallelFor(C, (worker, from, to) -> {
             for (int c = from; c < to; c++) {
-                double sum = 0;
-                for (int n = 0; n < N; n++) {
-                    for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
-                        sum += in[i];
-                    }
-                }
-                double mu = sum / M;
-                double sq = 0;
-                for (int n = 0; n < N; n++) {
-                    for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
-                        double d = in[i] - mu;
-                        sq += d * d;
-                    }
-                }
+                double mu = channelSum(in, c, N, C, S) / M;
                 mean[c] = (float) mu;
-                var[c] = (float) (sq / M);
+                var[c] = (float) (channelSquaredDeviations(in, mu, c, N, C, S) / M);
             }
         });
     }
@@ -95,13 +82,26 @@ public final class NormKernels {
         Parallel.parallelFor(C, (worker, from, to) -> {
             for (int c = from; c < to; c++) {
                 double mu = mean[c], is = invstd[c];
-                double sumDout = 0, sumDoutXhat = 0;
+                // Both sums in one pass, each in four interleaved partial sums (see channelSum)
+                double d0 = 0, d1 = 0, d2 = 0, d3 = 0, x0 = 0, x1 = 0, x2 = 0, x3 = 0;
                 for (int n = 0; n < N; n++) {
-                    for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
-                        sumDout += dout[i];
-                        sumDoutXhat += dout[i] * ((in[i] - mu) * is);
+                    int i = (n * C + c) * S, end = i + S;
+                    for (; i + 3 < end; i += 4) {
+                        d0 += dout[i];
+                        d1 += dout[i + 1];
+                        d2 += dout[i + 2];
+                        d3 += dout[i + 3];
+                        x0 += dout[i] * ((in[i] - mu) * is);
+                        x1 += dout[i + 1] * ((in[i + 1] - mu) * is);
+                        x2 += dout[i + 2] * ((in[i + 2] - mu) * is);
+                        x3 += dout[i + 3] * ((in[i + 3] - mu) * is);
+                    }
+                    for (; i < end; i++) {
+                        d0 += dout[i];
+                        x0 += dout[i] * ((in[i] - mu) * is);
                     }
                 }
+                double sumDout = (d0 + d1) + (d2 + d3), sumDoutXhat = (x0 + x1) + (x2 + x3);
                 if (dbias != null) {
                     dbias[c] += (float) sumDout;
                 }
@@ -122,6 +122,51 @@ public final class NormKernels {
                 }
             }
         });
+    }
+
+    /*
+     * The per-channel sums, in double, in four interleaved partial sums (elements i, i + 1, i + 2, i + 3 of each row
+     * of S) added at the end: one running sum waited four cycles for each add, the latency of an add, and was most of
+     * a BatchNorm layer's time (ResNet-20, AVX2: its 21 BatchNorm layers 3.5 s of a 28 s run of 6,400 images). The
+     * sums group differently from one running sum, in double: the float statistics agree to rounding.
+     */
+
+    /** The sum of channel c of x [N, C, S]. */
+    private static double channelSum(float[] x, int c, int N, int C, int S) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int n = 0; n < N; n++) {
+            int i = (n * C + c) * S, end = i + S;
+            for (; i + 3 < end; i += 4) {
+                s0 += x[i];
+                s1 += x[i + 1];
+                s2 += x[i + 2];
+                s3 += x[i + 3];
+            }
+            for (; i < end; i++) {
+                s0 += x[i];
+            }
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** The sum of (x - mu)^2 over channel c of x [N, C, S]. */
+    private static double channelSquaredDeviations(float[] x, double mu, int c, int N, int C, int S) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int n = 0; n < N; n++) {
+            int i = (n * C + c) * S, end = i + S;
+            for (; i + 3 < end; i += 4) {
+                double d0 = x[i] - mu, d1 = x[i + 1] - mu, d2 = x[i + 2] - mu, d3 = x[i + 3] - mu;
+                s0 += d0 * d0;
+                s1 += d1 * d1;
+                s2 += d2 * d2;
+                s3 += d3 * d3;
+            }
+            for (; i < end; i++) {
+                double d = x[i] - mu;
+                s0 += d * d;
+            }
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**
