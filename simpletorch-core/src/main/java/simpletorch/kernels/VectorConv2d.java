@@ -13,7 +13,7 @@ package simpletorch.kernels;
  * </pre>
  * The weight gradient is computed transposed so that both of its operands pack from contiguous rows (cols by
  * rows of P, dout gathered by pixel): the untransposed form needs cols^T, a gather over the whole image.
- * 3x3 "same" layers at least 16 pixels wide skip im2col in the forward too (on JDK 25+: {@link #gatheredForward}).
+ * 3x3 "same" layers at least 8 pixels wide skip im2col in the forward too (on JDK 25+: {@link #gatheredForward}).
  * 3x3 stride-1 layers skip the last two: their weight gradient is {@link VectorConvWeightGrad3x3}'s direct
  * kernel, and with padding 1 their input gradient is one GEMM over shifted rows of the padded dout
  * ({@link VectorConvInputGrad3x3}), without dcols and col2im.
@@ -107,17 +107,19 @@ final class VectorConv2d {
     /**
      * Whether {@link #forwardReluMaxPool2x2}, and on JDK 25+ {@link #forward}, read each image's zero-bordered planes
      * in place, a gathered product
-     * ({@link VectorGemm#multiplyGathered}), instead of building im2col's column matrix: 3x3 "same" layers at least 16
+     * ({@link VectorGemm#multiplyGathered}), instead of building im2col's column matrix: 3x3 "same" layers at least 8
      * pixels wide. The product's rows are then W + 1 wide (one shared border column, as in
-     * {@link VectorConvInputGrad3x3}), so it computes W + 1 columns for every W, at most 1/16 more work where W >= 16;
-     * the column matrix (9C rows of the image's H*W pixels) costs more than that. Measured on AVX2, one thread, the
+     * {@link VectorConvInputGrad3x3}), so it computes W + 1 columns for every W (and whole panels of 16: 80 columns
+     * for 8x8, a quarter more work); the column matrix (9C rows of the image's H*W pixels) costs more than that.
+     * 8x8 layers (ResNet-20's last stage; one thread, 16 images, minima, two JVMs each way): 64 channels 82-85 -> 79
+     * us per image, 32 channels 23-37 -> 20, 16 channels 7.4-12 -> 5.8. Measured on AVX2, one thread, the
      * fused layer (with its ReLU and pool), minima of 300 calls of 32 images, three JVMs each way alternating:
      * SimpleNet's conv1 (3 channels, 32x32) 20.3-21.9 -> 18.8-19.0 us per image, conv2 (16 channels, 16x16) 35.9-37.1
      * -> 34.5-34.6 us. The same sums in the same order: the same values bit for bit.
      * {@code -Dsimpletorch.gatheredForward=false} turns it off, to measure.
      */
     static boolean gatheredForward(ConvGeometry g) {
-        return GATHERED_FORWARD && VectorConvInputGrad3x3.applies(g) && g.W() >= 16;
+        return GATHERED_FORWARD && VectorConvInputGrad3x3.applies(g) && g.W() >= 8;
     }
 
     private static final boolean GATHERED_FORWARD =

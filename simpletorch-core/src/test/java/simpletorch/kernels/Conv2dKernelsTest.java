@@ -48,6 +48,7 @@ class Conv2dKernelsTest {
             {5, 3, 7, 10, 30, 3, 1, 1},   // weight gradient split over 8 channel blocks, dout padded (rows, channels)
             {2, 4, 9, 9, 33, 3, 1, 0},    // the same unpadded, 9 blocks, the last of one channel
             {3, 5, 7, 17, 6, 3, 1, 1},    // gathered forward (JDK 25+): odd rows 18 floats apart, a part panel
+            {2, 6, 5, 8, 20, 3, 1, 1},    // gathered forward at its narrowest: 45 columns in 3 panels
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
