@@ -13,7 +13,13 @@ public final class NormKernels {
     }
 
     /**
-     * The per-channel batch mean and biased variance (sum of squared deviations / (N*S)), two passes in double.
+     * The per-channel batch mean and biased variance (sum of squared deviations / (N*S)), in double, in one pass over
+     * the channel: the sums of {@code x - k} and of its square, k the channel's first element (a shift near the
+     * data, so that the variance, {@code (sum of squares - sum^2 / M) / M}, loses nothing to cancellation in double),
+     * each in four interleaved partial sums (elements i to i + 3 of each row of S, added at the end: one running sum
+     * waits for each add before the next). A BatchNorm forward then reads its input twice instead of three times. The
+     * sums group differently from one running sum: the float statistics agree with the definition to rounding.
+     * Measured in docs/BENCHMARKS.md (fifth AVX2 session).
      *
      * @param mean [C], overwritten
      * @param var  [C], overwritten
@@ -23,9 +29,30 @@ public final class NormKernels {
         double M = (double) N * S;
         Parallel.parallelFor(C, (worker, from, to) -> {
             for (int c = from; c < to; c++) {
-                double mu = channelSum(in, c, N, C, S) / M;
-                mean[c] = (float) mu;
-                var[c] = (float) (channelSquaredDeviations(in, mu, c, N, C, S) / M);
+                double k = M > 0 ? in[c * S] : 0;
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+                for (int n = 0; n < N; n++) {
+                    int i = (n * C + c) * S, end = i + S;
+                    for (; i + 3 < end; i += 4) {
+                        double d0 = in[i] - k, d1 = in[i + 1] - k, d2 = in[i + 2] - k, d3 = in[i + 3] - k;
+                        s0 += d0;
+                        s1 += d1;
+                        s2 += d2;
+                        s3 += d3;
+                        q0 += d0 * d0;
+                        q1 += d1 * d1;
+                        q2 += d2 * d2;
+                        q3 += d3 * d3;
+                    }
+                    for (; i < end; i++) {
+                        double d = in[i] - k;
+                        s0 += d;
+                        q0 += d * d;
+                    }
+                }
+                double sum = (s0 + s1) + (s2 + s3), squares = (q0 + q1) + (q2 + q3);
+                mean[c] = (float) (k + sum / M);
+                var[c] = (float) (Math.max(0, squares - sum * sum / M) / M);
             }
         });
     }
@@ -82,7 +109,8 @@ public final class NormKernels {
         Parallel.parallelFor(C, (worker, from, to) -> {
             for (int c = from; c < to; c++) {
                 double mu = mean[c], is = invstd[c];
-                // Both sums in one pass, each in four interleaved partial sums (see channelSum)
+                // Both sums in one pass, each in four interleaved partial sums (as batchStats; the backward waits on
+                // memory more than on the adds)
                 double d0 = 0, d1 = 0, d2 = 0, d3 = 0, x0 = 0, x1 = 0, x2 = 0, x3 = 0;
                 for (int n = 0; n < N; n++) {
                     int i = (n * C + c) * S, end = i + S;
@@ -122,52 +150,6 @@ public final class NormKernels {
                 }
             }
         });
-    }
-
-    /*
-     * The per-channel sums, in double, in four interleaved partial sums (elements i, i + 1, i + 2, i + 3 of each row
-     * of S) added at the end: one running sum waits for each add (its latency) before the next. ResNet-20, AVX2, a run
-     * of 6,400 images: its BatchNorm layers' forward 1.94 -> 1.39 s; their backward, whose two sums share one pass
-     * (inlined there: a helper would have to return two values), did not change: it waits on memory. The sums group
-     * differently from one running sum, in double: the float statistics agree to rounding.
-     */
-
-    /** The sum of channel c of x [N, C, S]. */
-    private static double channelSum(float[] x, int c, int N, int C, int S) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int n = 0; n < N; n++) {
-            int i = (n * C + c) * S, end = i + S;
-            for (; i + 3 < end; i += 4) {
-                s0 += x[i];
-                s1 += x[i + 1];
-                s2 += x[i + 2];
-                s3 += x[i + 3];
-            }
-            for (; i < end; i++) {
-                s0 += x[i];
-            }
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /** The sum of (x - mu)^2 over channel c of x [N, C, S]. */
-    private static double channelSquaredDeviations(float[] x, double mu, int c, int N, int C, int S) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int n = 0; n < N; n++) {
-            int i = (n * C + c) * S, end = i + S;
-            for (; i + 3 < end; i += 4) {
-                double d0 = x[i] - mu, d1 = x[i + 1] - mu, d2 = x[i + 2] - mu, d3 = x[i + 3] - mu;
-                s0 += d0 * d0;
-                s1 += d1 * d1;
-                s2 += d2 * d2;
-                s3 += d3 * d3;
-            }
-            for (; i < end; i++) {
-                double d = x[i] - mu;
-                s0 += d * d;
-            }
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 
     /**

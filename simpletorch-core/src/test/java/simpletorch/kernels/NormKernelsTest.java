@@ -73,6 +73,42 @@ class NormKernelsTest {
         assertClose("batch_norm dbias", db, wantDb, 1e-5, 1e-4);
     }
 
+    /**
+     * The one-pass statistics (sums of x - k and its square, k the channel's first element) against the two-pass
+     * definition in double, on data whose mean is 10^4 times its spread (where a sum of squares without the shift
+     * would cancel) and with a first element far from the rest.
+     */
+    @ParameterizedTest(name = "threads={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3})
+    void statisticsOfDataFarFromZeroMatchTheTwoPassDefinition(int threads) {
+        int N = 3, C = 4, S = 1001, n = N * C * S;
+        Generator g = new Generator(611);
+        float[] in = TestData.uniform(g, n, -0.01f, 0.01f);
+        for (int i = 0; i < n; i++) {
+            in[i] += 100f;
+        }
+        in[S] = -50f; // channel 1's first element: a shift far from its mean
+        float[] mean = new float[C], var = new float[C];
+        Threads.with(threads, () -> NormKernels.batchStats(mean, var, in, N, C, S));
+        for (int c = 0; c < C; c++) {
+            double sum = 0;
+            for (int b = 0; b < N; b++) {
+                for (int i = 0; i < S; i++) {
+                    sum += in[(b * C + c) * S + i];
+                }
+            }
+            double mu = sum / (N * S), sq = 0;
+            for (int b = 0; b < N; b++) {
+                for (int i = 0; i < S; i++) {
+                    double d = in[(b * C + c) * S + i] - mu;
+                    sq += d * d;
+                }
+            }
+            assertClose("mean of channel " + c, new float[] {mean[c]}, new double[] {mu}, 0, 1e-7);
+            assertClose("variance of channel " + c, new float[] {var[c]}, new double[] {sq / (N * S)}, 0, 1e-6);
+        }
+    }
+
     @ParameterizedTest(name = "NCS={0} training={1}")
     @MethodSource("naiveCases")
     void naiveBackwardMatchesFiniteDifferences(int[] s, boolean training) {
