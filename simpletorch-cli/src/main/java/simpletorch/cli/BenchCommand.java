@@ -19,7 +19,8 @@ import simpletorch.data.FakeData;
 import simpletorch.data.ImageDataset;
 import simpletorch.kernels.Gemm;
 import simpletorch.kernels.Parallel;
-import simpletorch.models.SimpleNet;
+import simpletorch.models.Models;
+import simpletorch.nn.Module;
 import simpletorch.nn.CrossEntropyLoss;
 import simpletorch.optim.SGD;
 import simpletorch.tensor.Generator;
@@ -29,13 +30,19 @@ import simpletorch.tensor.TensorScope;
 /**
  * {@code simpletorch bench}: the reference workload (SimpleNet on CIFAR-shaped fake data, SGD lr 0.01) timed in
  * the process, with images/s, GFLOPS against the FLOP count, a per-op breakdown, garbage collection and peak heap.
+ * {@code --model} times another of {@link Models}' architectures the same way (GFLOPS only for SimpleNet, whose FLOPs
+ * {@link FlopCount} counts; benchmarks/pytorch_models.py is PyTorch's side).
  * Whole-process comparisons with PyTorch are in docs/BENCHMARKS.md.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Time SimpleNet training (or inference) on fake CIFAR-shaped data, with a per-op breakdown.")
+        description = "Time SimpleNet (or --model) training or inference on fake CIFAR-shaped data, with a per-op breakdown.")
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "simplenet", completionCandidates = ModelsCommand.Names.class,
+            description = "simplenet, simplenet-bn, vgg-small or resnet20 (default: ${DEFAULT-VALUE}).")
+    String model;
 
     @Option(names = "--images", defaultValue = "50000", description = "Images to time (default: ${DEFAULT-VALUE}, one CIFAR-10 epoch).")
     int images;
@@ -65,34 +72,45 @@ final class BenchCommand implements Callable<Integer> {
         require(batchSize == null || batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
         require(threads == null || threads >= 1, "--threads must be >= 1, got " + threads);
         require(channels >= 1 && size >= 4, "--channels must be >= 1 and --size >= 4");
+        Models.Entry entry;
+        try {
+            entry = Models.get(model);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         if (threads != null) {
             Parallel.setThreads(threads);
         }
         int batch = batchSize != null ? batchSize : inference ? 256 : 32;
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("SimpleTorch bench: SimpleNet %s, %dx%dx%d images, batch %d%n", inference ? "inference" : "training",
-                channels, size, size, batch);
+        out.printf("SimpleTorch bench: %s %s, %dx%dx%d images, batch %d%n", entry.className(),
+                inference ? "inference" : "training", channels, size, size, batch);
         out.printf("Java %s, %d threads, Vector API kernels %s%n", Runtime.version(), Parallel.threads(),
                 Gemm.vectorEnabled() ? "on" : "off (run with --add-modules jdk.incubator.vector)");
         out.flush();
 
         ImageDataset data = FakeData.create(Math.max(images, warmup), channels, size, size, 10, 42);
         Generator.manualSeed(42);
-        SimpleNet model = new SimpleNet(channels, size, size, 10);
-        SGD optimizer = new SGD(model.parameters(), 0.01);
-        run(model, optimizer, data, warmup, batch);
+        Module net = Models.create(entry.name(), channels, size, size, 10);
+        SGD optimizer = new SGD(net.parameters(), 0.01);
+        run(net, optimizer, data, warmup, batch);
 
         long gcCount = gcCount(), gcMillis = gcMillis();
         Profiler.reset();
         Profiler.setEnabled(true);
         long start = System.nanoTime();
-        int done = run(model, optimizer, data, images, batch);
+        int done = run(net, optimizer, data, images, batch);
         double seconds = (System.nanoTime() - start) / 1e9;
         Profiler.setEnabled(false);
 
-        double flopsPerImage = FlopCount.simpleNet(channels, size, size, 10, !inference);
-        out.printf(Locale.ROOT, "%d images in %.2f s: %.0f images/s, %.1f GFLOPS (%.2f MFLOP per image)%n",
-                done, seconds, done / seconds, done * flopsPerImage / seconds / 1e9, flopsPerImage / 1e6);
+        if ("simplenet".equals(entry.name())) {
+            double flopsPerImage = FlopCount.simpleNet(channels, size, size, 10, !inference);
+            out.printf(Locale.ROOT, "%d images in %.2f s: %.0f images/s, %.1f GFLOPS (%.2f MFLOP per image)%n",
+                    done, seconds, done / seconds, done * flopsPerImage / seconds / 1e9, flopsPerImage / 1e6);
+        } else {
+            out.printf(Locale.ROOT, "%d images in %.2f s: %.0f images/s (FLOPs are counted for SimpleNet only)%n",
+                    done, seconds, done / seconds);
+        }
         out.printf(Locale.ROOT, "garbage collections while timed: %d (%d ms); peak heap %.0f MB%n",
                 gcCount() - gcCount, gcMillis() - gcMillis, peakHeapBytes() / 1e6);
         ProfileReport.print(out, seconds);
@@ -101,7 +119,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Runs {@code count} images through the model, training or not; returns the number of images run. */
-    private int run(SimpleNet model, SGD optimizer, ImageDataset data, int count, int batch) {
+    private int run(Module model, SGD optimizer, ImageDataset data, int count, int batch) {
         if (count == 0) {
             return 0;
         }

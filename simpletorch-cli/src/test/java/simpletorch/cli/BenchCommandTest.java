@@ -1,0 +1,43 @@
+package simpletorch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static simpletorch.cli.TrainCommandTest.run;
+
+import org.junit.jupiter.api.Test;
+
+/** {@code bench}: tiny workloads (no timing is asserted), the model named, and its options' errors. */
+class BenchCommandTest {
+    @Test
+    void benchTimesSimpleNetWithItsFlopCountAndABreakdown() {
+        TrainCommandTest.Run r = run("bench", "--images", "64", "--warmup", "32", "--threads", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("SimpleTorch bench: SimpleNet training, 3x32x32 images, batch 32")
+                .containsPattern("64 images in [0-9.]+ s: [0-9]+ images/s, [0-9.]+ GFLOPS \\(8\\.97 MFLOP per image\\)")
+                .contains("garbage collections while timed:")
+                .containsPattern("conv2d 16->32 k3x3 s1 p1 @16x16");
+    }
+
+    @Test
+    void benchTimesAnotherModelWithoutAFlopCount() {
+        TrainCommandTest.Run r = run("bench", "--model", "resnet20", "--images", "32", "--warmup", "0", "--threads", "2",
+                "--batch-size", "16");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("SimpleTorch bench: ResNet20 training, 3x32x32 images, batch 16")
+                .containsPattern("32 images in [0-9.]+ s: [0-9]+ images/s \\(FLOPs are counted for SimpleNet only\\)")
+                .containsPattern("batch_norm \\[16, 16, 32, 32\\]");
+        TrainCommandTest.Run inference = run("bench", "--model", "vgg-small", "--inference", "--images", "16",
+                "--warmup", "0", "--batch-size", "8");
+        assertThat(inference.exitCode()).as(inference.err()).isZero();
+        assertThat(inference.out()).contains("VggSmall inference").contains("16 images in");
+    }
+
+    @Test
+    void anUnknownModelOrABadCountIsAUsageError() {
+        TrainCommandTest.Run unknown = run("bench", "--model", "resnet18", "--images", "8");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown model 'resnet18'").contains("resnet20");
+        TrainCommandTest.Run zero = run("bench", "--images", "0");
+        assertThat(zero.exitCode()).isEqualTo(2);
+        assertThat(zero.err()).contains("--images must be >= 1");
+    }
+}
