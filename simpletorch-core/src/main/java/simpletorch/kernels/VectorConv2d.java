@@ -109,8 +109,11 @@ final class VectorConv2d {
      * in place, a gathered product
      * ({@link VectorGemm#multiplyGathered}), instead of building im2col's column matrix: 3x3 "same" layers at least 8
      * pixels wide. The product's rows are then W + 1 wide (one shared border column, as in
-     * {@link VectorConvInputGrad3x3}), so it computes W + 1 columns for every W (and whole panels of 16: 80 columns
-     * for 8x8, a quarter more work); the column matrix (9C rows of the image's H*W pixels) costs more than that.
+     * {@link VectorConvInputGrad3x3}). A layer whose width is a multiple of the panel (NR = 16 on AVX2: 16 and 32
+     * wide) computes each row's panels and skips the border column (SimpleNet's conv2, 16x16: 16 panels instead of
+     * 17; one thread, 32 images, minima of 300 calls, four JVMs each way alternating: 34.7-34.9 -> 32.9-34.7 us per
+     * image, one JVM at 53). Other widths compute W + 1 columns for every W, in whole panels (80 columns for 8x8, a
+     * quarter more work); the column matrix (9C rows of the image's H*W pixels) costs more than that.
      * 8x8 layers (ResNet-20's last stage; one thread, 16 images, minima, two JVMs each way): 64 channels 82-85 -> 79
      * us per image, 32 channels 23-37 -> 20, 16 channels 7.4-12 -> 5.8. Measured on AVX2, one thread, the
      * fused layer (with its ReLU and pool), minima of 300 calls of 32 images, three JVMs each way alternating:
@@ -137,6 +140,7 @@ final class VectorConv2d {
         int Wp = W + 1; // row y of the image at plane row y + 1, columns 1..W; column 0 the border of both sides
         int columns = (H * Wp + NR - 1) / NR * NR; // output (y, x) at y*Wp + x, whole panels
         int plane = Math.max((H + 2) * Wp + 1, 2 * Wp + 2 + columns); // every gathered row stays inside its plane
+        boolean rowPanels = W % NR == 0;
         float[] ap = packedWeights(weight, g);
         int[] bRow = Scratch.ints(Scratch.ROWS, CKK);
         for (int k = 0; k < CKK; k++) {
@@ -152,7 +156,11 @@ final class VectorConv2d {
                         System.arraycopy(in, ((n * C + c) * H + y) * W, padded, c * plane + (y + 1) * Wp + 1, W);
                     }
                 }
-                VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, columns, conv, 0, columns, bias);
+                if (rowPanels) { // whole rows of panels: the border column is not computed
+                    VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, H, Wp, W, conv, 0, columns, bias);
+                } else {
+                    VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, 1, columns, columns, conv, 0, columns, bias);
+                }
                 if (argmax != null) {
                     VectorPool.maxPool2x2Any(out, argmax, conv, n * OC, columns, Wp, n * OC, (n + 1) * OC, H, W, true);
                     continue;

@@ -98,7 +98,11 @@ final class VectorConvInputGrad3x3 {
                     }
                 }
             }
-            VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, N, wide, 0, N, null);
+            if (W % VectorGemm.NR == 0) { // whole rows of panels: the border column is not computed
+                VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, H, Wpad, W, wide, 0, N, null);
+            } else {
+                VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, 1, N, N, wide, 0, N, null);
+            }
             for (int c = 0; c < C; c++) {
                 for (int y = 0; y < H; y++) {
                     addRow(wide, c * N + y * Wpad, din, ((n * C + c) * H + y) * W, W);

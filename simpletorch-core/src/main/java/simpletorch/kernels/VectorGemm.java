@@ -107,29 +107,36 @@ final class VectorGemm {
     }
 
     /**
-     * C[M, N] = A * B from a packed A, with B's rows gathered: row k of B is {@code b[bRow[k] + j]} for j in [0, N).
-     * The rows may overlap (shifted views of one image, as in {@link VectorConvInputGrad3x3}); N must be a multiple
-     * of NR. Overwrites C, whose rows past M are not written; with {@code rowBias}, row i of C starts from rowBias[i].
+     * C = A * B from a packed A, with B's rows gathered: row k of B is {@code b[bRow[k] + j]}. The rows may overlap
+     * (shifted views of one image, as in {@link VectorConvInputGrad3x3}). Computes the columns
+     * {@code j = y*rowStride + x} for y in [0, rows) and x in [0, width), width a multiple of NR: an image's rows
+     * when the columns between them (a border column, {@code rowStride - width}) are not wanted, or with one row
+     * ({@code rows = 1, width = rowStride = N}) every column. Overwrites those columns of C, whose rows past M are not
+     * written; with {@code rowBias}, row i of C starts from rowBias[i].
      */
-    static void multiplyGathered(float[] ap, int M, int K, float[] b, int[] bRow, int N, float[] c, int cOff,
-                                 int ldc, float[] rowBias) {
-        if (N % NR != 0) {
-            throw new IllegalArgumentException("gathered B needs N a multiple of " + NR + ", got " + N);
+    static void multiplyGathered(float[] ap, int M, int K, float[] b, int[] bRow, int rows, int rowStride, int width,
+                                 float[] c, int cOff, int ldc, float[] rowBias) {
+        if (width % NR != 0 || (rows > 1 && rowStride < width)) {
+            throw new IllegalArgumentException("gathered B needs rows of whole " + NR + "-column panels, got width "
+                    + width + " and row stride " + rowStride);
         }
         int mPanels = (M + MR - 1) / MR;
         float[] tile = Scratch.get(Scratch.TILE, MR * NR);
         float[] bias = Scratch.get(Scratch.BIAS, MR);
-        for (int j0 = 0; j0 < N; j0 += NR) {
-            for (int ip = 0; ip < mPanels; ip++) {
-                int i0 = ip * MR;
-                int rows = Math.min(MR, M - i0);
-                panelBias(bias, rowBias, i0, rows);
-                if (rows == MR) {
-                    gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + j0, ldc, bias);
-                } else {
-                    gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, tile, 0, NR, bias);
-                    for (int r = 0; r < rows; r++) {
-                        System.arraycopy(tile, r * NR, c, cOff + (i0 + r) * ldc + j0, NR);
+        for (int y = 0; y < rows; y++) {
+            for (int x0 = 0; x0 < width; x0 += NR) {
+                int j0 = y * rowStride + x0;
+                for (int ip = 0; ip < mPanels; ip++) {
+                    int i0 = ip * MR;
+                    int panelRows = Math.min(MR, M - i0);
+                    panelBias(bias, rowBias, i0, panelRows);
+                    if (panelRows == MR) {
+                        gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + j0, ldc, bias);
+                    } else {
+                        gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, tile, 0, NR, bias);
+                        for (int r = 0; r < panelRows; r++) {
+                            System.arraycopy(tile, r * NR, c, cOff + (i0 + r) * ldc + j0, NR);
+                        }
                     }
                 }
             }
