@@ -84,64 +84,122 @@ final class VectorLinear {
     }
 
     /**
-     * din (+)= dout * weight; without accumulation din's row is overwritten. Each element's sum over the outputs is
-     * kept in a register, four vectors of a row at a time, and stored once (the multiply-adds in output order, as
-     * a row of axpys would do them, so the result is the same bit for bit). (A GEMM over the packed weight was
-     * faster alone, 37-45 against 44-73 us for SimpleNet's head, but slower in training: bench, 4 alternating
-     * pairs, the head's backward 0.107 -> 0.120 s per 800 steps.)
+     * din (+)= dout * weight; without accumulation din's columns are overwritten. Split over din's columns in blocks
+     * of two vectors (a cache line on AVX2): each block's weights, two vectors of each output row, serve every row of
+     * the batch, four rows at a time in eight accumulators, each element's sum over the outputs kept in a register
+     * and stored once. The multiply-adds in output order, as a row of axpys would do them, so the sums are the same
+     * bit for bit as before. Before, the loop ran along each row of din and read the whole weight matrix (80 KB for
+     * SimpleNet's head, its rows 8 KB apart, so that its ten rows' loads fell into one set of the 8-way L1 cache) once
+     * per row of the batch. The weights are read from a copy whose rows are a cache line further apart, so that
+     * each block's weights stay in L1 for the whole batch (without it the new loop was no faster). Measured on AVX2
+     * (SimpleNet's head, batch 32, minima of 1,000 calls, three JVMs each way alternating): 58-71 -> 32 us on one
+     * thread; on two, 18-36 -> 19-39 us (the machine's noise; the copy runs on the caller). The same sums bit for bit.
      */
     static void backwardInput(float[] din, boolean accumulate, float[] dout, float[] weight, int B, int IN, int OUT) {
-        split(B, (long) B * IN * OUT, (worker, from, to) -> {
-            for (int b = from; b < to; b++) {
-                inputRow(din, accumulate, dout, weight, b, IN, OUT);
+        int block = 2 * L, blocks = (IN + block - 1) / block;
+        int ldw = IN + ROW_PAD; // rows of the copy one cache line further apart than a multiple of 4 KB
+        float[] w = Scratch.get(Scratch.WEIGHTS, OUT * ldw); // the caller's, read by every worker
+        for (int o = 0; o < OUT; o++) {
+            System.arraycopy(weight, o * IN, w, o * ldw, IN);
+        }
+        split(blocks, (long) B * IN * OUT, (worker, from, to) -> {
+            for (int k = from; k < to; k++) {
+                int i = k * block;
+                if (i + block <= IN) {
+                    inputColumns(din, accumulate, dout, w, ldw, i, B, IN, OUT);
+                } else {
+                    inputTail(din, accumulate, dout, weight, i, B, IN, OUT);
+                }
             }
         });
     }
 
+    /** Floats added to each row of the weights' copy in {@link #backwardInput}: a cache line. */
+    private static final int ROW_PAD = 16;
+
     /*
-     * The backward passes' work in methods called once per row (input gradient) or per block of a row (weight
-     * gradient): called often from the first step on, the JIT compiles them early, where the loops inside the
-     * parallel loop's body (called once per chunk) had run in the JIT's first tier, on the Vector API's fallback,
-     * for the first steps of a run (JFR: 15% of the first 0.45 s of an epoch's samples).
+     * The backward passes' work in methods called once per block of columns: called often from the first step on,
+     * the JIT compiles them early, where loops inside the parallel loop's body (called once per chunk) had run in the
+     * JIT's first tier, on the Vector API's fallback, for the first steps of a run (JFR: 15% of the first 0.45 s of an
+     * epoch's samples).
      */
 
-    /** Row b of {@link #backwardInput}. */
-    private static void inputRow(float[] din, boolean accumulate, float[] dout, float[] weight, int b, int IN,
-                                 int OUT) {
-        int block = 4 * L, bound = IN / block * block;
-        int row = b * IN, d = b * OUT;
-        int i = 0;
-        for (; i < bound; i += block) {
-            FloatVector a0, a1, a2, a3;
+    /** din's columns [i, i + 2L) of every row, for {@link #backwardInput}. */
+    private static void inputColumns(float[] din, boolean accumulate, float[] dout, float[] weight, int ldw, int i,
+                                     int B, int IN, int OUT) {
+        int b = 0;
+        for (; b + 4 <= B; b += 4) {
+            int r0 = b * IN + i, r1 = r0 + IN, r2 = r1 + IN, r3 = r2 + IN;
+            FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
             if (accumulate) {
-                a0 = FloatVector.fromArray(S, din, row + i);
-                a1 = FloatVector.fromArray(S, din, row + i + L);
-                a2 = FloatVector.fromArray(S, din, row + i + 2 * L);
-                a3 = FloatVector.fromArray(S, din, row + i + 3 * L);
+                a00 = FloatVector.fromArray(S, din, r0);
+                a01 = FloatVector.fromArray(S, din, r0 + L);
+                a10 = FloatVector.fromArray(S, din, r1);
+                a11 = FloatVector.fromArray(S, din, r1 + L);
+                a20 = FloatVector.fromArray(S, din, r2);
+                a21 = FloatVector.fromArray(S, din, r2 + L);
+                a30 = FloatVector.fromArray(S, din, r3);
+                a31 = FloatVector.fromArray(S, din, r3 + L);
             } else {
-                a0 = FloatVector.zero(S);
-                a1 = a0;
-                a2 = a0;
-                a3 = a0;
+                a00 = FloatVector.zero(S);
+                a01 = a00;
+                a10 = a00;
+                a11 = a00;
+                a20 = a00;
+                a21 = a00;
+                a30 = a00;
+                a31 = a00;
             }
-            for (int o = 0, w = i; o < OUT; o++, w += IN) {
-                FloatVector g = FloatVector.broadcast(S, dout[d + o]);
+            for (int o = 0, w = i, d = b * OUT; o < OUT; o++, w += ldw, d++) {
+                FloatVector w0 = FloatVector.fromArray(S, weight, w), w1 = FloatVector.fromArray(S, weight, w + L);
+                FloatVector g = FloatVector.broadcast(S, dout[d]);
+                a00 = g.fma(w0, a00);
+                a01 = g.fma(w1, a01);
+                g = FloatVector.broadcast(S, dout[d + OUT]);
+                a10 = g.fma(w0, a10);
+                a11 = g.fma(w1, a11);
+                g = FloatVector.broadcast(S, dout[d + 2 * OUT]);
+                a20 = g.fma(w0, a20);
+                a21 = g.fma(w1, a21);
+                g = FloatVector.broadcast(S, dout[d + 3 * OUT]);
+                a30 = g.fma(w0, a30);
+                a31 = g.fma(w1, a31);
+            }
+            a00.intoArray(din, r0);
+            a01.intoArray(din, r0 + L);
+            a10.intoArray(din, r1);
+            a11.intoArray(din, r1 + L);
+            a20.intoArray(din, r2);
+            a21.intoArray(din, r2 + L);
+            a30.intoArray(din, r3);
+            a31.intoArray(din, r3 + L);
+        }
+        for (; b < B; b++) { // the last rows, one at a time
+            int r = b * IN + i;
+            FloatVector a0 = accumulate ? FloatVector.fromArray(S, din, r) : FloatVector.zero(S);
+            FloatVector a1 = accumulate ? FloatVector.fromArray(S, din, r + L) : FloatVector.zero(S);
+            for (int o = 0, w = i, d = b * OUT; o < OUT; o++, w += ldw, d++) {
+                FloatVector g = FloatVector.broadcast(S, dout[d]);
                 a0 = g.fma(FloatVector.fromArray(S, weight, w), a0);
                 a1 = g.fma(FloatVector.fromArray(S, weight, w + L), a1);
-                a2 = g.fma(FloatVector.fromArray(S, weight, w + 2 * L), a2);
-                a3 = g.fma(FloatVector.fromArray(S, weight, w + 3 * L), a3);
             }
-            a0.intoArray(din, row + i);
-            a1.intoArray(din, row + i + L);
-            a2.intoArray(din, row + i + 2 * L);
-            a3.intoArray(din, row + i + 3 * L);
+            a0.intoArray(din, r);
+            a1.intoArray(din, r + L);
         }
-        if (i < IN) { // the tail, a row of axpys as before
+    }
+
+    /**
+     * din's last columns [i, IN), fewer than 2L, of every row: a row of axpys (whole vectors multiply-added, the rest
+     * one by one), as before.
+     */
+    private static void inputTail(float[] din, boolean accumulate, float[] dout, float[] weight, int i, int B, int IN,
+                                  int OUT) {
+        for (int b = 0; b < B; b++) {
             if (!accumulate) {
-                java.util.Arrays.fill(din, row + i, row + IN, 0f);
+                java.util.Arrays.fill(din, b * IN + i, (b + 1) * IN, 0f);
             }
             for (int o = 0; o < OUT; o++) {
-                axpy(din, row + i, dout[d + o], weight, o * IN + i, IN - i);
+                axpy(din, b * IN + i, dout[b * OUT + o], weight, o * IN + i, IN - i);
             }
         }
     }
@@ -149,9 +207,10 @@ final class VectorLinear {
     /**
      * Split over the input dimension in whole vectors: each worker owns its columns of every row of dweight. Two
      * vectors of four output rows are summed over the batch in registers (eight accumulators; each input vector is
-     * loaded once for four outputs) and added into dweight once, in the same order as a row of axpys per output.
-     * (A GEMM reading the input rows in place was slower on SimpleNet's head: 32 against 29.5 us with the operands
-     * in cache, 55.5 against 41.5 after an eviction.)
+     * loaded once for four outputs) and added into dweight once, in the same order as a row of axpys per output;
+     * the last outputs (fewer than four) two or one at a time the same way. (A GEMM reading the input rows in place
+     * was slower on SimpleNet's head: 32 against 29.5 us with the operands in cache, 55.5 against 41.5 after an
+     * eviction.)
      */
     static void backwardWeight(float[] dweight, float[] dout, float[] in, int B, int IN, int OUT) {
         int vectors = (IN + L - 1) / L;
@@ -163,18 +222,56 @@ final class VectorLinear {
                 for (int i = i0; i < bound; i += block) {
                     weightBlock(dweight, dout, in, o, i, B, IN, OUT);
                 }
-                for (int r = o; r < o + 4 && bound < i1; r++) { // columns past the last whole block
-                    for (int b = 0; b < B; b++) {
-                        axpy(dweight, r * IN + bound, dout[b * OUT + r], in, b * IN + bound, i1 - bound);
-                    }
+            }
+            for (; o + 2 <= OUT; o += 2) {
+                for (int i = i0; i < bound; i += block) {
+                    weightBlock2(dweight, dout, in, o, i, B, IN, OUT);
                 }
             }
-            for (; o < OUT; o++) { // the last outputs, a row of axpys each
+            for (; o < OUT; o++) {
+                for (int i = i0; i < bound; i += block) {
+                    weightBlock1(dweight, dout, in, o, i, B, IN, OUT);
+                }
+            }
+            for (int r = 0; r < OUT && bound < i1; r++) { // columns past the last whole block
                 for (int b = 0; b < B; b++) {
-                    axpy(dweight, o * IN + i0, dout[b * OUT + o], in, b * IN + i0, i1 - i0);
+                    axpy(dweight, r * IN + bound, dout[b * OUT + r], in, b * IN + bound, i1 - bound);
                 }
             }
         });
+    }
+
+    /** {@link #weightBlock} for output rows o and o + 1. */
+    private static void weightBlock2(float[] dweight, float[] dout, float[] in, int o, int i, int B, int IN, int OUT) {
+        int r0 = o * IN, r1 = r0 + IN;
+        FloatVector a00 = FloatVector.fromArray(S, dweight, r0 + i), a01 = FloatVector.fromArray(S, dweight, r0 + i + L);
+        FloatVector a10 = FloatVector.fromArray(S, dweight, r1 + i), a11 = FloatVector.fromArray(S, dweight, r1 + i + L);
+        for (int b = 0, x = i, d = o; b < B; b++, x += IN, d += OUT) {
+            FloatVector x0 = FloatVector.fromArray(S, in, x), x1 = FloatVector.fromArray(S, in, x + L);
+            FloatVector g0 = FloatVector.broadcast(S, dout[d]);
+            a00 = g0.fma(x0, a00);
+            a01 = g0.fma(x1, a01);
+            FloatVector g1 = FloatVector.broadcast(S, dout[d + 1]);
+            a10 = g1.fma(x0, a10);
+            a11 = g1.fma(x1, a11);
+        }
+        a00.intoArray(dweight, r0 + i);
+        a01.intoArray(dweight, r0 + i + L);
+        a10.intoArray(dweight, r1 + i);
+        a11.intoArray(dweight, r1 + i + L);
+    }
+
+    /** {@link #weightBlock} for output row o alone. */
+    private static void weightBlock1(float[] dweight, float[] dout, float[] in, int o, int i, int B, int IN, int OUT) {
+        int r0 = o * IN;
+        FloatVector a00 = FloatVector.fromArray(S, dweight, r0 + i), a01 = FloatVector.fromArray(S, dweight, r0 + i + L);
+        for (int b = 0, x = i, d = o; b < B; b++, x += IN, d += OUT) {
+            FloatVector g0 = FloatVector.broadcast(S, dout[d]);
+            a00 = g0.fma(FloatVector.fromArray(S, in, x), a00);
+            a01 = g0.fma(FloatVector.fromArray(S, in, x + L), a01);
+        }
+        a00.intoArray(dweight, r0 + i);
+        a01.intoArray(dweight, r0 + i + L);
     }
 
     /** {@link #backwardWeight}'s two vectors at column i of output rows o..o+3, summed over the batch. */
