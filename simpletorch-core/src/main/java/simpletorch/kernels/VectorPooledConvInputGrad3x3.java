@@ -157,20 +157,26 @@ final class VectorPooledConvInputGrad3x3 {
         }
     }
 
-    /** Every pooling window's groups (see {@link #groups}) into the channels-last buffer d, two rows at a time. */
+    /**
+     * Every pooling window's groups (see {@link #groups}) into the channels-last buffer d, two rows at a time, one
+     * block of L input channels after the other: a block's weights (9 KB of SimpleNet's conv2's 18) stay in L1 for
+     * the whole image. Measured on AVX2 against the blocks inside the loop over the windows (SimpleNet's conv2, one
+     * thread, 32 images, minima of 400 calls, five JVMs each way alternating): 19.2-22.4 -> 18.5-21.7 us per image
+     * (one JVM at 26.8); the same sums bit for bit (each block's sums are independent of the other's).
+     */
     private static void addWindows(float[] d, int[] tables, float[] passed, float[] wt, int OC, int PQ, int Q, int Wp,
                                    int Cp) {
         int words = (OC + 31) / 32, row = Wp * Cp;
         int right = 0, bottom = words * PQ;
-        for (int p = 0; p < PQ; p++) {
-            int oh = p / Q, ow = p - oh * Q;
-            int topLeft = (2 * oh * Wp + 2 * ow) * Cp; // the top-left winner's window in the buffer
-            for (int word = 0; word < words; word++) {
-                int rightBits = tables[right + word * PQ + p], bottomBits = tables[bottom + word * PQ + p];
-                int channels = Math.min(32, OC - 32 * word);
-                int all = channels == 32 ? -1 : (1 << channels) - 1;
-                for (int c0 = 0; c0 < Cp; c0 += L) {
-                    int at = topLeft + c0, w0 = 9 * c0;
+        for (int c0 = 0; c0 < Cp; c0 += L) {
+            int w0 = 9 * c0;
+            for (int p = 0; p < PQ; p++) {
+                int oh = p / Q, ow = p - oh * Q;
+                int at = (2 * oh * Wp + 2 * ow) * Cp + c0; // the top-left winner's window in the buffer
+                for (int word = 0; word < words; word++) {
+                    int rightBits = tables[right + word * PQ + p], bottomBits = tables[bottom + word * PQ + p];
+                    int channels = Math.min(32, OC - 32 * word);
+                    int all = channels == 32 ? -1 : (1 << channels) - 1;
                     addRow(d, at, row, Cp, wt, w0, passed, p, PQ, 32 * word, ~rightBits & ~bottomBits & all,
                             rightBits & ~bottomBits);
                     addRow(d, at + row, row, Cp, wt, w0, passed, p, PQ, 32 * word, ~rightBits & bottomBits,
