@@ -33,13 +33,43 @@ class ParallelTest {
                     for (int i = 0; i < n; i++) {
                         assertThat(hits.get(i)).as("index %d of %d with %d threads", i, n, t).isEqualTo(1);
                     }
-                    for (int[] c : chunks) { // chunk k is [n*k/chunks, n*(k+1)/chunks)
-                        assertThat(c[1]).isEqualTo((int) ((long) n * c[0] / used));
-                        assertThat(c[2]).isEqualTo((int) ((long) n * (c[0] + 1) / used));
+                    chunks.sort(java.util.Comparator.comparingInt(c -> c[0]));
+                    int end = 0;
+                    for (int[] c : chunks) { // in index order, each starting where the one before ends
+                        assertThat(c[1]).as("chunk %d of n=%d threads=%d", c[0], n, t).isEqualTo(end)
+                                .isEqualTo(Parallel.start(n, c[0], used, t));
+                        assertThat(c[2]).isGreaterThan(c[1]).isEqualTo(Parallel.start(n, c[0] + 1, used, t));
+                        end = c[2];
                     }
+                    assertThat(end).isEqualTo(n);
                 });
             }
         }
+    }
+
+    /**
+     * Each thread's run of chunks covers an equal share of the range, its chunks shrinking towards the end (the ones
+     * another thread takes, and the ones a thread finishes the loop with).
+     */
+    @Test
+    void aThreadsRunOfChunksShrinksTowardsItsEnd() {
+        assertThat(sizes(32, 8, 2)).containsExactly(7, 5, 3, 1, 7, 5, 3, 1);
+        assertThat(sizes(256, 8, 2)).containsExactly(56, 40, 24, 8, 56, 40, 24, 8);
+        assertThat(sizes(24, 6, 2)).containsExactly(7, 4, 1, 7, 4, 1);
+        assertThat(sizes(12, 6, 3)).containsExactly(3, 1, 3, 1, 3, 1);
+        assertThat(sizes(12, 4, 2)).containsExactly(5, 1, 5, 1);
+        // too short for shrinking chunks (each would not keep an item), or one thread: even chunks
+        assertThat(sizes(6, 4, 2)).containsExactly(1, 2, 1, 2);
+        assertThat(sizes(10, 10, 2)).containsOnly(1);
+        assertThat(sizes(5, 1, 1)).containsExactly(5);
+    }
+
+    private static List<Integer> sizes(int n, int chunks, int threads) {
+        List<Integer> sizes = new ArrayList<>();
+        for (int k = 0; k < chunks; k++) {
+            sizes.add(Parallel.start(n, k + 1, chunks, threads) - Parallel.start(n, k, chunks, threads));
+        }
+        return sizes;
     }
 
     @Test
@@ -98,11 +128,12 @@ class ParallelTest {
     @Test
     void aThreadRunsItsOwnChunksThenTakesTheOthersFromTheirEnd() {
         List<int[]> runs = new ArrayList<>();
-        // 6 chunks of [0, 12) for 3 threads: thread 0 owns chunks 0-1, thread 1 chunks 2-3, thread 2 chunks 4-5
+        // 6 chunks of [0, 12) for 3 threads: thread 0 owns chunks 0-1 ([0, 3) and [3, 4)), thread 1 chunks 2-3,
+        // thread 2 chunks 4-5
         Parallel.Job job = new Parallel.Job((chunk, from, to) -> runs.add(new int[] {chunk, from, to}), 12, 6, 3);
         job.runChunks(1);
         assertThat(runs).extracting(r -> r[0]).containsExactly(2, 3, 5, 4, 1, 0);
-        assertThat(runs).extracting(r -> r[1] + "-" + r[2]).containsExactly("4-6", "6-8", "10-12", "8-10", "2-4", "0-2");
+        assertThat(runs).extracting(r -> r[1] + "-" + r[2]).containsExactly("4-7", "7-8", "11-12", "8-11", "3-4", "0-3");
         assertThat(job.done.get()).isEqualTo(6);
         job.runChunks(0);
         assertThat(runs).hasSize(6);
