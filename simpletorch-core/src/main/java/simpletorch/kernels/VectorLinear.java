@@ -207,10 +207,9 @@ final class VectorLinear {
     /**
      * Split over the input dimension in whole vectors: each worker owns its columns of every row of dweight. Two
      * vectors of four output rows are summed over the batch in registers (eight accumulators; each input vector is
-     * loaded once for four outputs) and added into dweight once, in the same order as a row of axpys per output;
-     * the last outputs (fewer than four) two or one at a time the same way. (A GEMM reading the input rows in place
-     * was slower on SimpleNet's head: 32 against 29.5 us with the operands in cache, 55.5 against 41.5 after an
-     * eviction.)
+     * loaded once for four outputs) and added into dweight once, in the same order as a row of axpys per output.
+     * (A GEMM reading the input rows in place was slower on SimpleNet's head: 32 against 29.5 us with the operands
+     * in cache, 55.5 against 41.5 after an eviction.)
      */
     static void backwardWeight(float[] dweight, float[] dout, float[] in, int B, int IN, int OUT) {
         int vectors = (IN + L - 1) / L;
@@ -222,56 +221,18 @@ final class VectorLinear {
                 for (int i = i0; i < bound; i += block) {
                     weightBlock(dweight, dout, in, o, i, B, IN, OUT);
                 }
-            }
-            for (; o + 2 <= OUT; o += 2) {
-                for (int i = i0; i < bound; i += block) {
-                    weightBlock2(dweight, dout, in, o, i, B, IN, OUT);
+                for (int r = o; r < o + 4 && bound < i1; r++) { // columns past the last whole block
+                    for (int b = 0; b < B; b++) {
+                        axpy(dweight, r * IN + bound, dout[b * OUT + r], in, b * IN + bound, i1 - bound);
+                    }
                 }
             }
-            for (; o < OUT; o++) {
-                for (int i = i0; i < bound; i += block) {
-                    weightBlock1(dweight, dout, in, o, i, B, IN, OUT);
-                }
-            }
-            for (int r = 0; r < OUT && bound < i1; r++) { // columns past the last whole block
+            for (; o < OUT; o++) { // the last outputs, a row of axpys each
                 for (int b = 0; b < B; b++) {
-                    axpy(dweight, r * IN + bound, dout[b * OUT + r], in, b * IN + bound, i1 - bound);
+                    axpy(dweight, o * IN + i0, dout[b * OUT + o], in, b * IN + i0, i1 - i0);
                 }
             }
         });
-    }
-
-    /** {@link #weightBlock} for output rows o and o + 1. */
-    private static void weightBlock2(float[] dweight, float[] dout, float[] in, int o, int i, int B, int IN, int OUT) {
-        int r0 = o * IN, r1 = r0 + IN;
-        FloatVector a00 = FloatVector.fromArray(S, dweight, r0 + i), a01 = FloatVector.fromArray(S, dweight, r0 + i + L);
-        FloatVector a10 = FloatVector.fromArray(S, dweight, r1 + i), a11 = FloatVector.fromArray(S, dweight, r1 + i + L);
-        for (int b = 0, x = i, d = o; b < B; b++, x += IN, d += OUT) {
-            FloatVector x0 = FloatVector.fromArray(S, in, x), x1 = FloatVector.fromArray(S, in, x + L);
-            FloatVector g0 = FloatVector.broadcast(S, dout[d]);
-            a00 = g0.fma(x0, a00);
-            a01 = g0.fma(x1, a01);
-            FloatVector g1 = FloatVector.broadcast(S, dout[d + 1]);
-            a10 = g1.fma(x0, a10);
-            a11 = g1.fma(x1, a11);
-        }
-        a00.intoArray(dweight, r0 + i);
-        a01.intoArray(dweight, r0 + i + L);
-        a10.intoArray(dweight, r1 + i);
-        a11.intoArray(dweight, r1 + i + L);
-    }
-
-    /** {@link #weightBlock} for output row o alone. */
-    private static void weightBlock1(float[] dweight, float[] dout, float[] in, int o, int i, int B, int IN, int OUT) {
-        int r0 = o * IN;
-        FloatVector a00 = FloatVector.fromArray(S, dweight, r0 + i), a01 = FloatVector.fromArray(S, dweight, r0 + i + L);
-        for (int b = 0, x = i, d = o; b < B; b++, x += IN, d += OUT) {
-            FloatVector g0 = FloatVector.broadcast(S, dout[d]);
-            a00 = g0.fma(FloatVector.fromArray(S, in, x), a00);
-            a01 = g0.fma(FloatVector.fromArray(S, in, x + L), a01);
-        }
-        a00.intoArray(dweight, r0 + i);
-        a01.intoArray(dweight, r0 + i + L);
     }
 
     /** {@link #backwardWeight}'s two vectors at column i of output rows o..o+3, summed over the batch. */
