@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * lands on it). Row k of B is then plane oc of dpad read from a fixed offset, so B is never built:
  * {@link VectorGemm#multiplyGathered} reads its rows where they lie. The product for the border column of each row
  * ({@code x = W}) is computed and dropped, except where W is a multiple of the panel width (each row's panels
- * alone: 16 for a 16x16 layer instead of 17). Each din element is summed over all OC*9 terms in registers and added once; the GEMM + col2im path
- * wrote and re-read a [C*9, H*W] column matrix per image (147 KB for SimpleNet's conv2). Measured on AVX2, conv2's
+ * alone: 16 for a 16x16 layer instead of 17). Each din element is summed over all OC*9 terms in registers and added
+ * once; the GEMM + col2im path wrote and re-read a [C*9, H*W] column matrix per image (147 KB for SimpleNet's conv2). Measured on AVX2, conv2's
  * whole backward per image (minimum of 400 calls): 83 against 90 us on one thread, 43 against 46-49 on two. A
  * direct kernel (4 channels x 2 rows of accumulators, weights broadcast) was no faster than the GEMM path: the JIT
  * kept its loop counters and bases on the stack. Only called when {@link Gemm#vectorEnabled()}.
