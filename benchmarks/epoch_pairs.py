@@ -5,7 +5,8 @@ Runs `./simpletorch train --dataset fake` and then `../shared/peers/pytorch_simp
 (Debian's python3-torch, OPENBLAS_NUM_THREADS=1), N times, one after the other, and prints for each pair the epoch
 times both print, the whole processes' times (start to exit, measured here for both) and the two ratios, then the
 medians and how many pairs were at or under a quarter. The machine's speed drifts from minute to minute: only
-alternating pairs compare. docs/BENCHMARKS.md quotes this script's output.
+alternating pairs compare. Each `train` writes its run directory under runs/, as it does when run by hand.
+docs/BENCHMARKS.md quotes this script's output.
 
   python3 benchmarks/epoch_pairs.py 10                # from the repository root
   python3 benchmarks/epoch_pairs.py 10 --peer PATH    # the peer script elsewhere
@@ -29,8 +30,12 @@ def main():
     ap.add_argument("--peer", default=os.path.join(root, "..", "shared", "peers", "pytorch_simplenet.py"))
     ap.add_argument("--python", default="/usr/bin/python3", help="the python3 that has torch (Debian's)")
     a = ap.parse_args()
+    if a.pairs < 1:
+        ap.error("pairs must be at least 1, got %d" % a.pairs)
     if not os.path.isfile(a.peer):
         sys.exit("no PyTorch peer script at %s (pass --peer)" % a.peer)
+    if not os.access(a.python, os.X_OK):
+        sys.exit("no python3 at %s (pass --python: the one with Debian's python3-torch)" % a.python)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     epochs, wholes = [], []
     for i in range(a.pairs):

@@ -108,7 +108,7 @@ final class VectorLinear {
                 if (i + block <= IN) {
                     inputColumns(din, accumulate, dout, w, ldw, i, B, IN, OUT);
                 } else {
-                    inputTail(din, accumulate, dout, weight, i, B, IN, OUT);
+                    inputTail(din, accumulate, dout, w, ldw, i, B, IN, OUT);
                 }
             }
         });
@@ -192,14 +192,14 @@ final class VectorLinear {
      * din's last columns [i, IN), fewer than 2L, of every row: a row of axpys (whole vectors multiply-added, the rest
      * one by one), as before.
      */
-    private static void inputTail(float[] din, boolean accumulate, float[] dout, float[] weight, int i, int B, int IN,
-                                  int OUT) {
+    private static void inputTail(float[] din, boolean accumulate, float[] dout, float[] weight, int ldw, int i, int B,
+                                  int IN, int OUT) {
         for (int b = 0; b < B; b++) {
             if (!accumulate) {
                 java.util.Arrays.fill(din, b * IN + i, (b + 1) * IN, 0f);
             }
             for (int o = 0; o < OUT; o++) {
-                axpy(din, b * IN + i, dout[b * OUT + o], weight, o * IN + i, IN - i);
+                axpy(din, b * IN + i, dout[b * OUT + o], weight, o * ldw + i, IN - i);
             }
         }
     }
