@@ -199,6 +199,49 @@ class PoolKernelsTest {
     }
 
     /**
+     * The pool with its fused ReLU, as the fused convolution calls it ({@code maxPool2x2Any}: whole-vector rows, and
+     * Fashion-MNIST's 28-pixel rows row by row) and as the plain pool does ({@code maxPool2x2}), on ties, signed zeros,
+     * NaNs and infinities, from planes with padded rows, against the scalar 2x2 rule followed by {@code Math.max(v, 0)},
+     * bit for bit.
+     */
+    @Test
+    void theReluPoolsVectorPathsMatchTheScalarRuleThenTheRelu() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.VECTOR_AVAILABLE && VectorPool.applies(8, 32),
+                "the vector max-pool kernel is off on this JDK (it runs on 25 and later; .ci/run tests on both)");
+        Generator g = new Generator(78);
+        float[] choices = {0f, -0f, 1f, -1f, 2f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (int[] hw : new int[][] {{8, 32}, {16, 16}, {28, 28}}) {
+            int H = hw[0], W = hw[1], planes = 6, ld = W + 3, planeStride = H * ld + 5, P = (H / 2) * (W / 2);
+            float[] in = new float[planes * planeStride];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = g.nextFloat() < 0.97f ? choices[g.nextInt(5)] : choices[5 + g.nextInt(3)];
+            }
+            float[] want = new float[planes * P], table = new float[planes * P], any = new float[planes * P];
+            int[] wantArgmax = new int[planes * P], tableArgmax = new int[planes * P], anyArgmax = new int[planes * P];
+            for (int p = 0; p < planes; p++) {
+                PoolKernels.maxPool2x2Outputs(want, wantArgmax, in, p * planeStride, ld, p, 0, P, H, W);
+            }
+            for (int i = 0; i < want.length; i++) {
+                want[i] = Math.max(want[i], 0f);
+            }
+            VectorPool.maxPool2x2Any(any, anyArgmax, in, 0, planeStride, ld, 0, planes, H, W, true);
+            for (int i = 0; i < want.length; i++) {
+                assertThat(Float.floatToRawIntBits(any[i])).as("%dx%d maxPool2x2Any: out[%d]", H, W, i)
+                        .isEqualTo(Float.floatToRawIntBits(want[i]));
+            }
+            assertThat(anyArgmax).as("%dx%d maxPool2x2Any", H, W).containsExactly(wantArgmax);
+            if (VectorPool.applies(H, W)) {
+                VectorPool.maxPool2x2(table, tableArgmax, in, 0, planeStride, ld, 0, planes, H, W, true);
+                for (int i = 0; i < want.length; i++) {
+                    assertThat(Float.floatToRawIntBits(table[i])).as("%dx%d maxPool2x2: out[%d]", H, W, i)
+                            .isEqualTo(Float.floatToRawIntBits(want[i]));
+                }
+                assertThat(tableArgmax).as("%dx%d maxPool2x2", H, W).containsExactly(wantArgmax);
+            }
+        }
+    }
+
+    /**
      * The vector path (rows of whole vectors) on ties, NaNs and infinities, against the scalar 2x2 kernel (whose NaN
      * and tie rules the test above pins; the naive oracle has no NaN rule).
      */
