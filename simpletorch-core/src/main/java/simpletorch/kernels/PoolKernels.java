@@ -16,8 +16,9 @@ public final class PoolKernels {
      */
     public static void maxPool2dReluForward(float[] out, int[] argmax, float[] in, PoolGeometry g) {
         if (vectorPath(g)) {
+            int H = g.H(), W = g.W();
             Parallel.parallelFor(g.N() * g.C(),
-                    (worker, from, to) -> VectorPool.maxPool2x2(out, argmax, in, 0, from, to, g.H(), g.W(), true));
+                    (worker, from, to) -> VectorPool.maxPool2x2Any(out, argmax, in, 0, H * W, W, from, to, H, W, true));
             return;
         }
         maxPool2dForward(out, argmax, in, g);

@@ -84,12 +84,12 @@ final class VectorPool {
     /**
      * Planes [from, to) of any even H and W, laid out as in
      * {@link #maxPool2x2(float[], int[], float[], int, int, int, int, int, int, int, boolean)}, by the fastest way that
-     * takes them: without the ReLU, that kernel where rows and pooled planes are whole vectors ({@link #applies});
-     * with it, or where only a row has at least a vector of outputs, row by row ({@link #maxPool2x2Rows}: SimpleNet's
-     * 28-pixel rows on Fashion-MNIST, 14 outputs, its conv1 forward with the pool 19.4 -> 15.2 us per image, one
-     * thread); else the scalar rule (its 14-pixel rows, 7 outputs: row by row, all of them by the scalar rule, was 5%
-     * slower). With the ReLU the rows are pooled by {@link #poolReluVector}, no table of corners and no division per
-     * vector of outputs: measured on AVX2 (one thread, 32 images, minima of 300 calls, several JVMs each way
+     * takes them: that kernel where rows and pooled planes are whole vectors ({@link #applies}), unless a ReLU follows
+     * and a row has a vector of outputs; row by row then, or where only a row has a vector of outputs
+     * ({@link #maxPool2x2Rows}: SimpleNet's 28-pixel rows on Fashion-MNIST, 14 outputs, its conv1 forward with the pool
+     * 19.4 -> 15.2 us per image, one thread); else the scalar rule (its 14-pixel rows, 7 outputs: row by row, all of
+     * them by the scalar rule, was 5% slower). With the ReLU the rows are pooled by {@link #poolReluVector}, no table of
+     * corners and no division per vector of outputs: measured on AVX2 (one thread, 32 images, minima of 300 calls, several JVMs each way
      * alternating) SimpleNet's conv1 pool 5.2-5.4 -> 3.7-3.8 us per image and its fused forward 18.9-19.7 -> 17.6-18.0
      * us, conv2's fused forward 33.0-33.2 -> 32.6-32.8 us (about 1% of a training step, below what training steps
      * alternating in one JVM resolve: -1.9%, -0.1% and +2.8% in three runs). The same values and winners whichever
@@ -97,7 +97,7 @@ final class VectorPool {
      */
     static void maxPool2x2Any(float[] out, int[] argmax, float[] in, int inFirstPlane, int planeStride, int ld,
                               int from, int to, int H, int W, boolean relu) {
-        if (applies(H, W) && !relu) {
+        if (applies(H, W) && !(relu && W / 2 >= L)) {
             maxPool2x2(out, argmax, in, inFirstPlane, planeStride, ld, from, to, H, W, relu);
         } else if (JIT_OK && W / 2 >= L) {
             maxPool2x2Rows(out, argmax, in, inFirstPlane, planeStride, ld, from, to, H, W, relu);

@@ -199,8 +199,9 @@ class PoolKernelsTest {
     }
 
     /**
-     * The pool with its fused ReLU, as the fused convolution calls it ({@code maxPool2x2Any}: whole-vector rows, and
-     * Fashion-MNIST's 28-pixel rows row by row) and as the plain pool does ({@code maxPool2x2}), on ties, signed zeros,
+     * The pool with its fused ReLU, as the fused convolution and the ReLU + max-pool fusion call it
+     * ({@code maxPool2x2Any}: whole-vector rows, Fashion-MNIST's 28-pixel rows, 8x8 planes) and by the table of window
+     * corners ({@code maxPool2x2}), on ties, signed zeros,
      * NaNs and infinities, from planes with padded rows, against the scalar 2x2 rule followed by {@code Math.max(v, 0)},
      * bit for bit.
      */
@@ -210,7 +211,7 @@ class PoolKernelsTest {
                 "the vector max-pool kernel is off on this JDK (it runs on 25 and later; .ci/run tests on both)");
         Generator g = new Generator(78);
         float[] choices = {0f, -0f, 1f, -1f, 2f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
-        for (int[] hw : new int[][] {{8, 32}, {16, 16}, {28, 28}}) {
+        for (int[] hw : new int[][] {{8, 32}, {16, 16}, {28, 28}, {8, 8}}) {
             int H = hw[0], W = hw[1], planes = 6, ld = W + 3, planeStride = H * ld + 5, P = (H / 2) * (W / 2);
             float[] in = new float[planes * planeStride];
             for (int i = 0; i < in.length; i++) {
