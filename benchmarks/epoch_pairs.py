@@ -5,7 +5,8 @@ Runs `./simpletorch train --dataset fake` and then `../shared/peers/pytorch_simp
 (Debian's python3-torch, OPENBLAS_NUM_THREADS=1), N times, one after the other, and prints for each pair the epoch
 times both print, the whole processes' times (start to exit, measured here for both) and the two ratios, then the
 medians and how many pairs were at or under a quarter. The machine's speed drifts from minute to minute: only
-alternating pairs compare. Each `train` writes its run directory under runs/, as it does when run by hand.
+alternating pairs compare. It builds first (`./simpletorch --version`), so that no pair times the launcher's build.
+Each `train` writes its run directory under runs/, as it does when run by hand.
 docs/BENCHMARKS.md quotes this script's output.
 
   python3 benchmarks/epoch_pairs.py 10                # from the repository root
@@ -37,6 +38,7 @@ def main():
     if not os.access(a.python, os.X_OK):
         sys.exit("no python3 at %s (pass --python: the one with Debian's python3-torch)" % a.python)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    timed(["./simpletorch", "--version"], root)  # builds first if sources changed, so that no pair times a build
     epochs, wholes = [], []
     for i in range(a.pairs):
         ours, ours_wall = timed(["./simpletorch", "train", "--dataset", "fake"], root)

@@ -136,11 +136,10 @@ final class VectorConv2d {
      * JDK 17's JIT leaves the gathered kernel's vectors allocated. Measured in docs/BENCHMARKS.md ("Fifth AVX2 session").
      */
     private static void gathered(float[] out, int[] argmax, float[] in, float[] weight, float[] bias, ConvGeometry g) {
-        int C = g.C(), H = g.H(), W = g.W(), OC = g.OC(), CKK = C * 9, NR = VectorGemm.NR;
+        int C = g.C(), H = g.H(), W = g.W(), OC = g.OC(), CKK = C * 9;
         int Wp = W + 1; // row y of the image at plane row y + 1, columns 1..W; column 0 the border of both sides
-        int columns = (H * Wp + NR - 1) / NR * NR; // output (y, x) at y*Wp + x, whole panels
+        int columns = VectorGemm.gatheredColumns(H, Wp); // output (y, x) at y*Wp + x, whole panels
         int plane = Math.max((H + 2) * Wp + 1, 2 * Wp + 2 + columns); // every gathered row stays inside its plane
-        boolean rowPanels = W % NR == 0;
         float[] ap = packedWeights(weight, g);
         int[] bRow = Scratch.ints(Scratch.ROWS, CKK);
         for (int k = 0; k < CKK; k++) {
@@ -156,11 +155,7 @@ final class VectorConv2d {
                         System.arraycopy(in, ((n * C + c) * H + y) * W, padded, c * plane + (y + 1) * Wp + 1, W);
                     }
                 }
-                if (rowPanels) { // whole rows of panels: the border column is not computed
-                    VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, H, Wp, W, conv, 0, columns, bias);
-                } else {
-                    VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, 1, columns, columns, conv, 0, columns, bias);
-                }
+                VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, H, W, Wp, conv, 0, columns, bias);
                 if (argmax != null) {
                     VectorPool.maxPool2x2Any(out, argmax, conv, n * OC, columns, Wp, n * OC, (n + 1) * OC, H, W, true);
                     continue;

@@ -19,10 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link VectorGemm#multiplyGathered} reads its rows where they lie. The product for the border column of each row
  * ({@code x = W}) is computed and dropped, except where W is a multiple of the panel width (each row's panels
  * alone: 16 for a 16x16 layer instead of 17). Each din element is summed over all OC*9 terms in registers and added
- * once; the GEMM + col2im path wrote and re-read a [C*9, H*W] column matrix per image (147 KB for SimpleNet's conv2). Measured on AVX2, conv2's
- * whole backward per image (minimum of 400 calls): 83 against 90 us on one thread, 43 against 46-49 on two. A
- * direct kernel (4 channels x 2 rows of accumulators, weights broadcast) was no faster than the GEMM path: the JIT
- * kept its loop counters and bases on the stack. Only called when {@link Gemm#vectorEnabled()}.
+ * once; the GEMM + col2im path wrote and re-read a [C*9, H*W] column matrix per image (147 KB for SimpleNet's
+ * conv2). Measured on AVX2, conv2's whole backward per image (minimum of 400 calls): 83 against 90 us on one
+ * thread, 43 against 46-49 on two. A direct kernel (4 channels x 2 rows of accumulators, weights broadcast) was no
+ * faster than the GEMM path: the JIT kept its loop counters and bases on the stack. Only called when
+ * {@link Gemm#vectorEnabled()}.
  */
 final class VectorConvInputGrad3x3 {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -98,11 +99,7 @@ final class VectorConvInputGrad3x3 {
                     }
                 }
             }
-            if (W % VectorGemm.NR == 0) { // whole rows of panels: the border column is not computed
-                VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, H, Wpad, W, wide, 0, N, null);
-            } else {
-                VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, 1, N, N, wide, 0, N, null);
-            }
+            VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, H, W, Wpad, wide, 0, N, null);
             for (int c = 0; c < C; c++) {
                 for (int y = 0; y < H; y++) {
                     addRow(wide, c * N + y * Wpad, din, ((n * C + c) * H + y) * W, W);
@@ -135,8 +132,7 @@ final class VectorConvInputGrad3x3 {
 
     /** The GEMM's columns: the H rows of Wpad pixels, rounded up to whole NR-column panels. */
     private static int columns(ConvGeometry g) {
-        int NR = VectorGemm.NR;
-        return (g.H() * (g.W() + 1) + NR - 1) / NR * NR;
+        return VectorGemm.gatheredColumns(g.H(), g.W() + 1);
     }
 
     /**

@@ -107,19 +107,30 @@ final class VectorGemm {
     }
 
     /**
-     * C = A * B from a packed A, with B's rows gathered: row k of B is {@code b[bRow[k] + j]}. The rows may overlap
-     * (shifted views of one image, as in {@link VectorConvInputGrad3x3}). Computes the columns
-     * {@code j = y*rowStride + x} for y in [0, rows) and x in [0, width), width a multiple of NR: an image's rows
-     * when the columns between them (a border column, {@code rowStride - width}) are not wanted, or with one row
-     * ({@code rows = 1, width = rowStride = N}) every column. Overwrites those columns of C, whose rows past M are not
-     * written; with {@code rowBias}, row i of C starts from rowBias[i].
+     * Columns of C that {@link #multiplyGathered} may write for an image of H rows laid rowStride apart: the first
+     * H*rowStride columns, in whole NR-column panels. The caller's C rows and B planes must hold that many.
      */
-    static void multiplyGathered(float[] ap, int M, int K, float[] b, int[] bRow, int rows, int rowStride, int width,
+    static int gatheredColumns(int H, int rowStride) {
+        return (H * rowStride + NR - 1) / NR * NR;
+    }
+
+    /**
+     * C = A * B from a packed A, with B's rows gathered: row k of B is {@code b[bRow[k] + j]}. The rows may overlap
+     * (shifted views of one image, as in {@link VectorConvInputGrad3x3}). The columns are an image's H rows of W
+     * pixels, pixel (y, x) at {@code j = y*rowStride + x}, with {@code rowStride - W} border columns between rows.
+     * Where W is a multiple of NR, each row's panels are computed and the border columns skipped (SimpleNet's 16x16
+     * layers: 16 panels instead of 17); otherwise every column of {@link #gatheredColumns}, border columns included.
+     * Overwrites the columns it computes, whose rows past M are not written; with {@code rowBias}, row i of C starts
+     * from rowBias[i].
+     */
+    static void multiplyGathered(float[] ap, int M, int K, float[] b, int[] bRow, int H, int W, int rowStride,
                                  float[] c, int cOff, int ldc, float[] rowBias) {
-        if (width % NR != 0 || (rows > 1 && rowStride < width)) {
-            throw new IllegalArgumentException("gathered B needs rows of whole " + NR + "-column panels, got width "
-                    + width + " and row stride " + rowStride);
+        if (rowStride < W) {
+            throw new IllegalArgumentException("gathered rows of " + W + " pixels need a row stride of at least " + W
+                    + ", got " + rowStride);
         }
+        boolean rowPanels = W % NR == 0;
+        int rows = rowPanels ? H : 1, width = rowPanels ? W : gatheredColumns(H, rowStride);
         int mPanels = (M + MR - 1) / MR;
         float[] tile = Scratch.get(Scratch.TILE, MR * NR);
         float[] bias = Scratch.get(Scratch.BIAS, MR);

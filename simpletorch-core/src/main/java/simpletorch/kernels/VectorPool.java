@@ -82,18 +82,17 @@ final class VectorPool {
     }
 
     /**
-     * Planes [from, to) of any even H and W, laid out as in
-     * {@link #maxPool2x2(float[], int[], float[], int, int, int, int, int, int, int, boolean)}, by the fastest way that
-     * takes them: that kernel where rows and pooled planes are whole vectors ({@link #applies}), unless a ReLU follows
-     * and a row has a vector of outputs; row by row then, or where only a row has a vector of outputs
-     * ({@link #maxPool2x2Rows}: SimpleNet's 28-pixel rows on Fashion-MNIST, 14 outputs, its conv1 forward with the pool
-     * 19.4 -> 15.2 us per image, one thread); else the scalar rule (its 14-pixel rows, 7 outputs: row by row, all of
-     * them by the scalar rule, was 5% slower). With the ReLU the rows are pooled by {@link #poolReluVector}, no table of
-     * corners and no division per vector of outputs: measured on AVX2 (one thread, 32 images, minima of 300 calls, several JVMs each way
-     * alternating) SimpleNet's conv1 pool 5.2-5.4 -> 3.7-3.8 us per image and its fused forward 18.9-19.7 -> 17.6-18.0
-     * us, conv2's fused forward 33.0-33.2 -> 32.6-32.8 us (about 1% of a training step, below what training steps
-     * alternating in one JVM resolve: -1.9%, -0.1% and +2.8% in three runs). The same values and winners whichever
-     * way.
+     * Planes [from, to) of any even H and W, laid out as in {@link #maxPool2x2(float[], int[], float[], int, int, int,
+     * int, int, int, int, boolean)}, by the fastest way that takes them: that kernel where rows and pooled planes are
+     * whole vectors ({@link #applies}), unless a ReLU follows and a row has a vector of outputs; row by row then, or
+     * where only a row has a vector of outputs ({@link #maxPool2x2Rows}: SimpleNet's 28-pixel rows on Fashion-MNIST, 14
+     * outputs, its conv1 forward with the pool 19.4 -> 15.2 us per image, one thread); else the scalar rule (its
+     * 14-pixel rows, 7 outputs: row by row, all of them by the scalar rule, was 5% slower). With the ReLU the rows are
+     * pooled by {@link #poolReluVector}, no table of corners and no division per vector of outputs: measured on AVX2
+     * (one thread, 32 images, minima of 300 calls, several JVMs each way alternating) SimpleNet's conv1 pool 5.2-5.4 ->
+     * 3.7-3.8 us per image and its fused forward 18.9-19.7 -> 17.6-18.0 us, conv2's fused forward 33.0-33.2 ->
+     * 32.6-32.8 us (about 1% of a training step, below what training steps alternating in one JVM resolve: -1.9%, -0.1%
+     * and +2.8% in three runs). The same values and winners whichever way.
      */
     static void maxPool2x2Any(float[] out, int[] argmax, float[] in, int inFirstPlane, int planeStride, int ld,
                               int from, int to, int H, int W, boolean relu) {
@@ -126,10 +125,9 @@ final class VectorPool {
                 int ow = 0;
                 for (; ow < whole; ow += L) {
                     int t0 = row + 2 * ow;
-                    boolean done = relu
-                            ? poolReluVector(out, argmax, outOff + o + ow, in, t0, ld, 2 * oh * W + 2 * ow, W)
-                            : poolVector(out, argmax, outOff + o + ow, in, t0, t0 + L, ld, EVENS, 0, 2 * oh * W + 2 * ow,
-                                    W, false);
+                    int at = outOff + o + ow, corner = 2 * oh * W + 2 * ow;
+                    boolean done = relu ? poolReluVector(out, argmax, at, in, t0, ld, corner, W)
+                            : poolVector(out, argmax, at, in, t0, t0 + L, ld, EVENS, 0, corner, W, false);
                     if (!done) {
                         scalarOutputs(out, argmax, in, inOff, ld, plane, o + ow, o + ow + L, H, W, relu);
                     }

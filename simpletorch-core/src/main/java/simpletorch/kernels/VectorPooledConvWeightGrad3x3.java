@@ -299,28 +299,23 @@ final class VectorPooledConvWeightGrad3x3 {
     /**
      * One image's passed pooled gradients and window corners, for all its output channels:
      * {@code gs[i] = dpool[o0 + i]} where the pooled value is positive, else 0, and
-     * {@code ps[i] = corner[argmax[o0 + i]]}, for i in [0, n), by vectors: the corners by a shift and a mask where the
-     * width W is a power of two, else by gathers from the table (a gather of 8 ints costs AVX2 some ten cycles; measured,
-     * one thread, 32 images, minima, several JVMs each way: SimpleNet's conv1 weight gradient 11.0-11.4 -> 9.9 us per
-     * image in 5 of 7 JVMs, conv2's 12.0-12.2 -> 11.6-11.7 in its fast JVMs; the same corners).
+     * {@code ps[i] = corner[argmax[o0 + i]]}, for i in [0, n), by vectors: the corners by a shift and a mask where
+     * the width W is a power of two, else by gathers from the table (a gather of 8 ints costs AVX2 some ten cycles;
+     * measured, one thread, 32 images, minima, several JVMs each way: SimpleNet's conv1 weight gradient 11.0-11.4 ->
+     * 9.9 us per image in 5 of 7 JVMs, conv2's 12.0-12.2 -> 11.6-11.7 in its fast JVMs; the same corners).
      */
     private static void winners(float[] gs, int[] ps, float[] dpool, float[] out, int[] argmax, int[] corner, int o0,
                                 int n, int W, int row, int C) {
         FloatVector zero = FloatVector.zero(S);
+        boolean shifts = Integer.bitCount(W) == 1; // corner[a] = (a / W)*row + (a % W)*C
+        int shift = Integer.numberOfTrailingZeros(W);
         int i = 0;
-        if (Integer.bitCount(W) == 1) { // corner[a] = (a / W)*row + (a % W)*C by a shift and a mask: no gather
-            int shift = Integer.numberOfTrailingZeros(W);
-            for (; i <= n - L; i += L) {
-                zero.blend(FloatVector.fromArray(S, dpool, o0 + i),
-                        FloatVector.fromArray(S, out, o0 + i).compare(VectorOperators.GT, zero)).intoArray(gs, i);
-                IntVector a = IntVector.fromArray(I, argmax, o0 + i);
-                a.lanewise(VectorOperators.LSHR, shift).mul(row).add(a.and(W - 1).mul(C)).intoArray(ps, i);
-            }
-        }
         for (; i <= n - L; i += L) {
             zero.blend(FloatVector.fromArray(S, dpool, o0 + i),
                     FloatVector.fromArray(S, out, o0 + i).compare(VectorOperators.GT, zero)).intoArray(gs, i);
-            IntVector.fromArray(I, corner, 0, argmax, o0 + i).intoArray(ps, i);
+            IntVector a = IntVector.fromArray(I, argmax, o0 + i);
+            (shifts ? a.lanewise(VectorOperators.LSHR, shift).mul(row).add(a.and(W - 1).mul(C))
+                    : IntVector.fromArray(I, corner, 0, argmax, o0 + i)).intoArray(ps, i);
         }
         for (; i < n; i++) {
             gs[i] = passed(dpool[o0 + i], out[o0 + i]);

@@ -201,9 +201,8 @@ class PoolKernelsTest {
     /**
      * The pool with its fused ReLU, as the fused convolution and the ReLU + max-pool fusion call it
      * ({@code maxPool2x2Any}: whole-vector rows, Fashion-MNIST's 28-pixel rows, 8x8 planes) and by the table of window
-     * corners ({@code maxPool2x2}), on ties, signed zeros,
-     * NaNs and infinities, from planes with padded rows, against the scalar 2x2 rule followed by {@code Math.max(v, 0)},
-     * bit for bit.
+     * corners ({@code maxPool2x2}), on ties, signed zeros, NaNs and infinities, from planes with padded rows, against
+     * the scalar 2x2 rule followed by {@code Math.max(v, 0)}, bit for bit.
      */
     @Test
     void theReluPoolsVectorPathsMatchTheScalarRuleThenTheRelu() {
