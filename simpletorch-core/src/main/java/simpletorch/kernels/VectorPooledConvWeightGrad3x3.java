@@ -47,20 +47,25 @@ final class VectorPooledConvWeightGrad3x3 {
 
     /**
      * Vectors per window row when the vectors run along a window's rows: a window's row, its 3 pixels of C channels,
-     * is 3C contiguous floats of the channels-last image, covered by 2 vectors (3C at most 2L: an RGB image's 3
-     * channels) or 6 (more than 4L and at most 6L: SimpleNet's conv2 with its 16 channels, on AVX2), their lanes past
-     * 3C summing whatever follows and dropped. The loads then sit at fixed distances from the window's corner, which
-     * the JIT checks once, and the accumulators number 2 per kernel row (all three rows in one pass) or 6 (two passes:
-     * rows 0 and 1, then row 2). 0 for more channels: vectors along the channels ({@link #addImage}). The
-     * channels-last copy has that many vectors of slack at its end for those reads.
+     * is 3C contiguous floats of the channels-last image, covered by 1 vector (3C at most L: an RGB image's 3 channels
+     * with AVX-512's 16 lanes), 2 (3C at most 2L: the same with AVX2's 8) or 6 (more than 4L and at most 6L:
+     * SimpleNet's conv2 with its 16 channels, on AVX2), their lanes past 3C summing whatever follows and dropped. The
+     * loads then sit at fixed distances from the window's corner, which the JIT checks once, and the accumulators
+     * number 1 or 2 per kernel row (all three rows in one pass) or 6 (two passes: rows 0 and 1, then row 2). 0 for
+     * more channels: vectors along the channels ({@link #addImage}). The channels-last copy has that many vectors of
+     * slack at its end for those reads. One vector where two would cover 3C as well: the second's lanes would all be
+     * dropped (measured on AVX-512, SimpleNet's conv1, one thread, minima of 30 x 400 calls, two JVMs each way: the
+     * whole weight gradient 11.1 -> 9.4-9.7 us per image, the same sums bit for bit).
      */
     static int rowVectors(ConvGeometry g) {
         int floats = 3 * g.C();
-        return floats <= 2 * L && (g.W() + 2) * g.C() <= ROW2 ? 2 : floats > 4 * L && floats <= 6 * L ? 6 : 0;
+        boolean fits = (g.W() + 2) * g.C() <= ROW2;
+        return floats <= L && fits ? 1 : floats <= 2 * L && fits ? 2 : floats > 4 * L && floats <= 6 * L ? 6 : 0;
     }
 
     /**
-     * Floats between two rows of the channels-last copy for the two-vector kernel ({@link #addImageRows2}): a
+     * Floats between two rows of the channels-last copy for the one- and two-vector kernels ({@link #addImageRows1},
+     * {@link #addImageRows2}): a
      * constant, so that the JIT checks its six loads at fixed distances from the window's corner once instead of
      * once each (seen in its code: the variable distances cost 45 instructions per six multiply-adds). Rows of up to
      * 128 floats: RGB images up to 40 pixels wide. Measured on AVX2, conv1 of SimpleNet, one thread, 16 images, four
@@ -68,9 +73,10 @@ final class VectorPooledConvWeightGrad3x3 {
      */
     static final int ROW2 = 128;
 
-    /** Floats between two rows of the channels-last copy: {@link #ROW2} for the two-vector kernel, else (W + 2)*C. */
+    /** Floats between two rows of the channels-last copy: {@link #ROW2} for 1 or 2 row vectors, else (W + 2)*C. */
     static int rowStride(ConvGeometry g) {
-        return rowVectors(g) == 2 ? ROW2 : (g.W() + 2) * g.C();
+        int V = rowVectors(g);
+        return V == 1 || V == 2 ? ROW2 : (g.W() + 2) * g.C();
     }
 
     /**
@@ -152,7 +158,9 @@ final class VectorPooledConvWeightGrad3x3 {
                 winners(gs, ps, dpool, out, argmax, corner, n * OC * PQ, OC * PQ, W, row, C);
                 for (int oc = 0; oc < OC; oc++) {
                     int acc = partOff + oc * 3 * V * L;
-                    if (V == 2) {
+                    if (V == 1) {
+                        addImageRows1(part, acc, x, gs, ps, oc * PQ, PQ);
+                    } else if (V == 2) {
                         addImageRows2(part, acc, x, gs, ps, oc * PQ, PQ);
                     } else {
                         addImageRows6(part, acc, x, row, gs, ps, oc * PQ, PQ); // kernel rows 0, 1
@@ -391,6 +399,21 @@ final class VectorPooledConvWeightGrad3x3 {
         FloatVector.fromArray(S, part, acc + 9 * L).add(b3).intoArray(part, acc + 9 * L);
         FloatVector.fromArray(S, part, acc + 10 * L).add(b4).intoArray(part, acc + 10 * L);
         FloatVector.fromArray(S, part, acc + 11 * L).add(b5).intoArray(part, acc + 11 * L);
+    }
+
+    /** {@link #addImageRows2} with 1 {@link #rowVectors}: one accumulator per kernel row (3C at most L). */
+    private static void addImageRows1(float[] part, int acc, float[] x, float[] gs, int[] ps, int o, int PQ) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
+        for (int end = o + PQ; o < end; o++) {
+            FloatVector gv = FloatVector.broadcast(S, gs[o]);
+            int p = ps[o];
+            a0 = gv.fma(FloatVector.fromArray(S, x, p), a0);
+            a1 = gv.fma(FloatVector.fromArray(S, x, p + ROW2), a1);
+            a2 = gv.fma(FloatVector.fromArray(S, x, p + 2 * ROW2), a2);
+        }
+        FloatVector.fromArray(S, part, acc).add(a0).intoArray(part, acc);
+        FloatVector.fromArray(S, part, acc + L).add(a1).intoArray(part, acc + L);
+        FloatVector.fromArray(S, part, acc + 2 * L).add(a2).intoArray(part, acc + 2 * L);
     }
 
     /**

@@ -37,7 +37,8 @@ class PooledConvWeightGradTest {
             "32, 3, 32, 32, 16, 2", // SimpleNet's conv1 at batch 32
             "5, 3, 32, 32, 16, 1",
             "7, 1, 6, 10, 5, 3",    // one channel (a grey image), 7 images on 3 threads
-            "3, 5, 4, 8, 2, 2",     // 15 floats a window row: the two vectors' last lane (with 8 lanes)
+            "3, 5, 4, 8, 2, 2",     // 15 floats a window row: the last lane of two vectors (8 lanes) or of one (16)
+            "3, 8, 4, 8, 2, 2",     // 24 floats a window row: two vectors with 16 lanes (with 8: along the channels)
             "2, 2, 2, 2, 3, 1",
             "2, 3, 4, 40, 3, 2"})   // the widest RGB rows the two-vector kernel takes: 42 pixels of 3 channels, 126 floats
     void fewChannelsEqualTheDenseDefinition(int N, int C, int H, int W, int OC, int threads) {
@@ -52,7 +53,7 @@ class PooledConvWeightGradTest {
         check(N, C, H, W, OC, threads);
     }
 
-    /** The two-vector kernel's rows are a constant 128 floats apart: wider images of few channels are not taken. */
+    /** The row kernels' rows are a constant 128 floats apart: wider images of few channels are not taken. */
     @Test
     void fewChannelsTakeRowsOfAtMost128Floats() {
         assumeTrue(Gemm.vectorEnabled(), "the Vector API kernels are off");
