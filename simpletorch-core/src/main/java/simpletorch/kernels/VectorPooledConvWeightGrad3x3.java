@@ -76,7 +76,18 @@ final class VectorPooledConvWeightGrad3x3 {
     /** Floats between two rows of the channels-last copy: {@link #ROW2} for 1 or 2 row vectors, else (W + 2)*C. */
     static int rowStride(ConvGeometry g) {
         int V = rowVectors(g);
-        return V == 1 || V == 2 ? ROW2 : (g.W() + 2) * g.C();
+        return V == 1 || V == 2 ? ROW2 : oneChannelVector(g) ? ROW_L : (g.W() + 2) * g.C();
+    }
+
+    /**
+     * Floats between two rows of the channels-last copy for one vector of channels ({@link #addImageL}): a constant
+     * for the reason of {@link #ROW2}. Images up to 16 pixels wide (SimpleNet's conv2 with AVX-512's 16 lanes).
+     */
+    static final int ROW_L = 18 * L;
+
+    /** Whether the vectors run along the channels, one vector of them, with rows {@link #ROW_L} apart. */
+    static boolean oneChannelVector(ConvGeometry g) {
+        return rowVectors(g) == 0 && g.C() == L && (g.W() + 2) * L <= ROW_L;
     }
 
     /**
@@ -170,6 +181,10 @@ final class VectorPooledConvWeightGrad3x3 {
                 continue;
             }
             for (int oc = 0; oc < OC; oc++) {
+                if (row == ROW_L && C == L) {
+                    addImageL(part, partOff + oc * C * 9, x, gs, ps, oc * PQ, PQ);
+                    continue;
+                }
                 for (int c0 = 0; c0 < C; c0 += L) {
                     addImage(part, partOff + (oc * C + c0) * 9, x, c0, row, C, gs, ps, oc * PQ, PQ);
                 }
@@ -295,6 +310,38 @@ final class VectorPooledConvWeightGrad3x3 {
         }
         // Added here rather than by a helper taking the vector: a call the JIT does not inline receives its vectors
         // as objects (seen: 0.9 GB allocated by the kernel below in one bench run, and garbage collections).
+        FloatVector.fromArray(S, part, acc).add(a0).intoArray(part, acc);
+        FloatVector.fromArray(S, part, acc + L).add(a1).intoArray(part, acc + L);
+        FloatVector.fromArray(S, part, acc + 2 * L).add(a2).intoArray(part, acc + 2 * L);
+        FloatVector.fromArray(S, part, acc + 3 * L).add(a3).intoArray(part, acc + 3 * L);
+        FloatVector.fromArray(S, part, acc + 4 * L).add(a4).intoArray(part, acc + 4 * L);
+        FloatVector.fromArray(S, part, acc + 5 * L).add(a5).intoArray(part, acc + 5 * L);
+        FloatVector.fromArray(S, part, acc + 6 * L).add(a6).intoArray(part, acc + 6 * L);
+        FloatVector.fromArray(S, part, acc + 7 * L).add(a7).intoArray(part, acc + 7 * L);
+        FloatVector.fromArray(S, part, acc + 8 * L).add(a8).intoArray(part, acc + 8 * L);
+    }
+
+    /**
+     * {@link #addImage} for one vector of channels (C = L) with rows {@link #ROW_L} apart: the nine loads at fixed
+     * distances from the window's corner, which the JIT checks once. With C and the row stride as variables it checked
+     * each load and ran out of general registers (seen in its code: some 45 instructions per winner, registers spilled
+     * to vector registers); measured on AVX-512, SimpleNet's conv2, see docs/BENCHMARKS.md. The same sums.
+     */
+    private static void addImageL(float[] part, int acc, float[] x, float[] gs, int[] ps, int o, int PQ) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+        for (int end = o + PQ; o < end; o++) {
+            FloatVector gv = FloatVector.broadcast(S, gs[o]);
+            int p = ps[o];
+            a0 = gv.fma(FloatVector.fromArray(S, x, p), a0);
+            a1 = gv.fma(FloatVector.fromArray(S, x, p + L), a1);
+            a2 = gv.fma(FloatVector.fromArray(S, x, p + 2 * L), a2);
+            a3 = gv.fma(FloatVector.fromArray(S, x, p + ROW_L), a3);
+            a4 = gv.fma(FloatVector.fromArray(S, x, p + ROW_L + L), a4);
+            a5 = gv.fma(FloatVector.fromArray(S, x, p + ROW_L + 2 * L), a5);
+            a6 = gv.fma(FloatVector.fromArray(S, x, p + 2 * ROW_L), a6);
+            a7 = gv.fma(FloatVector.fromArray(S, x, p + 2 * ROW_L + L), a7);
+            a8 = gv.fma(FloatVector.fromArray(S, x, p + 2 * ROW_L + 2 * L), a8);
+        }
         FloatVector.fromArray(S, part, acc).add(a0).intoArray(part, acc);
         FloatVector.fromArray(S, part, acc + L).add(a1).intoArray(part, acc + L);
         FloatVector.fromArray(S, part, acc + 2 * L).add(a2).intoArray(part, acc + 2 * L);
