@@ -286,14 +286,43 @@ final class VectorGemm {
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
         }
-        store(c00, c01, c, cOff, accumulate);
-        store(c10, c11, c, cOff + ldc, accumulate);
-        store(c20, c21, c, cOff + 2 * ldc, accumulate);
-        store(c30, c31, c, cOff + 3 * ldc, accumulate);
-        store(c40, c41, c, cOff + 4 * ldc, accumulate);
-        store(c50, c51, c, cOff + 5 * ldc, accumulate);
-        store(c60, c61, c, cOff + 6 * ldc, accumulate);
-        store(c70, c71, c, cOff + 7 * ldc, accumulate);
+        // Stored here rather than by store(): with eight calls the JIT did not always inline it, and a call that is
+        // not inlined receives its vectors as objects (JDK 17, after other tests had run: 120 MB allocated per
+        // SimpleNet step, SteadyStateAllocationTest)
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, cOff));
+            c01 = c01.add(FloatVector.fromArray(S, c, cOff + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, cOff + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, cOff + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, cOff + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, cOff + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, cOff + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, cOff + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, cOff + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, cOff + 5 * ldc + L));
+            c60 = c60.add(FloatVector.fromArray(S, c, cOff + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(S, c, cOff + 6 * ldc + L));
+            c70 = c70.add(FloatVector.fromArray(S, c, cOff + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(S, c, cOff + 7 * ldc + L));
+        }
+        c00.intoArray(c, cOff);
+        c01.intoArray(c, cOff + L);
+        c10.intoArray(c, cOff + ldc);
+        c11.intoArray(c, cOff + ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc);
+        c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc);
+        c31.intoArray(c, cOff + 3 * ldc + L);
+        c40.intoArray(c, cOff + 4 * ldc);
+        c41.intoArray(c, cOff + 4 * ldc + L);
+        c50.intoArray(c, cOff + 5 * ldc);
+        c51.intoArray(c, cOff + 5 * ldc + L);
+        c60.intoArray(c, cOff + 6 * ldc);
+        c61.intoArray(c, cOff + 6 * ldc + L);
+        c70.intoArray(c, cOff + 7 * ldc);
+        c71.intoArray(c, cOff + 7 * ldc + L);
     }
 
     /** {@link #kernel} with 4 rows: 8 accumulators, for machines with 16 vector registers. */
@@ -383,14 +412,23 @@ final class VectorGemm {
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
         }
-        store(c00, c01, c, cOff, false);
-        store(c10, c11, c, cOff + ldc, false);
-        store(c20, c21, c, cOff + 2 * ldc, false);
-        store(c30, c31, c, cOff + 3 * ldc, false);
-        store(c40, c41, c, cOff + 4 * ldc, false);
-        store(c50, c51, c, cOff + 5 * ldc, false);
-        store(c60, c61, c, cOff + 6 * ldc, false);
-        store(c70, c71, c, cOff + 7 * ldc, false);
+        // Stored here rather than by store(), as in kernel8
+        c00.intoArray(c, cOff);
+        c01.intoArray(c, cOff + L);
+        c10.intoArray(c, cOff + ldc);
+        c11.intoArray(c, cOff + ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc);
+        c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc);
+        c31.intoArray(c, cOff + 3 * ldc + L);
+        c40.intoArray(c, cOff + 4 * ldc);
+        c41.intoArray(c, cOff + 4 * ldc + L);
+        c50.intoArray(c, cOff + 5 * ldc);
+        c51.intoArray(c, cOff + 5 * ldc + L);
+        c60.intoArray(c, cOff + 6 * ldc);
+        c61.intoArray(c, cOff + 6 * ldc + L);
+        c70.intoArray(c, cOff + 7 * ldc);
+        c71.intoArray(c, cOff + 7 * ldc + L);
     }
 
     private static void gatheredKernel4(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
