@@ -9,9 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Both operands are first packed into panels (A into MR-row panels stored column by column, B into NR-column
  * panels stored row by row, zero-padded at the edges), so that the micro-kernel reads both with unit stride and
  * never needs a masked load. The micro-kernel keeps an MR x NR tile of C in vector registers (8 rows x 2 vectors,
- * 16 registers, where the machine has 32 of them; 4 rows x 2 vectors, 8 registers, where it has 16: see
- * {@link VectorRegisters}) and runs one flat loop over K: one broadcast of A and two FMAs per row and step. Those
- * are the rules that keep the JIT from boxing vectors on JDK 17 (../shared/research/performance.md).
+ * 16 registers, where the machine has 32 of them (6 rows before JDK 25); 4 rows x 2 vectors, 8 registers, where it
+ * has 16: see {@link VectorRegisters}) and runs one flat loop over K: one broadcast of A and two FMAs per row and
+ * step. Those are the rules that keep the JIT from boxing vectors on JDK 17 (../shared/research/performance.md).
  *
  * <p>This class links against {@code jdk.incubator.vector}; it is only touched when {@link Gemm} found that
  * module at run time.
@@ -19,8 +19,13 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Rows of the register tile: 8 with 32 vector registers, 4 with 16 (a 6-row tile spills there). */
-    static final int MR = VectorRegisters.COUNT >= 32 ? 8 : 4;
+    /**
+     * Rows of the register tile: 8 with 32 vector registers, 4 with 16 (a 6-row tile spills there). JDK 17's JIT
+     * compiled the 8-row kernel without its allocating fallback when run alone but not after other work (in the test
+     * suite: 171 MB allocated per SimpleNet step, SteadyStateAllocationTest); before JDK 25 the tile is 6 rows, as it
+     * was, and versions in between were not measured.
+     */
+    static final int MR = VectorRegisters.COUNT >= 32 ? (Runtime.version().feature() >= 25 ? 8 : 6) : 4;
     static final int NR = 2 * L;
 
     private VectorGemm() {
@@ -176,9 +181,11 @@ final class VectorGemm {
                     ap[dst + 1] = a[r1 + k];
                     ap[dst + 2] = a[r2 + k];
                     ap[dst + 3] = a[r3 + k];
-                    if (MR == 8) {
+                    if (MR >= 6) {
                         ap[dst + 4] = a[r4 + k];
                         ap[dst + 5] = a[r5 + k];
+                    }
+                    if (MR == 8) {
                         ap[dst + 6] = a[r6 + k];
                         ap[dst + 7] = a[r7 + k];
                     }
@@ -233,6 +240,8 @@ final class VectorGemm {
                                float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
         if (MR == 8) {
             kernel8(ap, apOff, bp, bpOff, bStride, K, c, cOff, ldc, accumulate, bias);
+        } else if (MR == 6) {
+            kernel6(ap, apOff, bp, bpOff, bStride, K, c, cOff, ldc, accumulate, bias);
         } else {
             kernel4(ap, apOff, bp, bpOff, bStride, K, c, cOff, ldc, accumulate, bias);
         }
@@ -325,6 +334,47 @@ final class VectorGemm {
         c71.intoArray(c, cOff + 7 * ldc + L);
     }
 
+    /** {@link #kernel} with 6 rows: 12 accumulators, for machines with 32 vector registers on JDKs before 25. */
+    private static void kernel6(float[] ap, int apOff, float[] bp, int bpOff, int bStride, int K,
+                                float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+        FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(S, bias[3]), c31 = c30;
+        FloatVector c40 = FloatVector.broadcast(S, bias[4]), c41 = c40;
+        FloatVector c50 = FloatVector.broadcast(S, bias[5]), c51 = c50;
+        for (int k = 0; k < K; k++) {
+            int bi = bpOff + k * bStride;
+            int ai = apOff + k * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        store(c00, c01, c, cOff, accumulate);
+        store(c10, c11, c, cOff + ldc, accumulate);
+        store(c20, c21, c, cOff + 2 * ldc, accumulate);
+        store(c30, c31, c, cOff + 3 * ldc, accumulate);
+        store(c40, c41, c, cOff + 4 * ldc, accumulate);
+        store(c50, c51, c, cOff + 5 * ldc, accumulate);
+    }
+
     /** {@link #kernel} with 4 rows: 8 accumulators, for machines with 16 vector registers. */
     private static void kernel4(float[] ap, int apOff, float[] bp, int bpOff, int bStride, int K,
                                 float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
@@ -367,6 +417,8 @@ final class VectorGemm {
                                        float[] c, int cOff, int ldc, float[] bias) {
         if (MR == 8) {
             gatheredKernel8(ap, apOff, b, bRow, j0, K, c, cOff, ldc, bias);
+        } else if (MR == 6) {
+            gatheredKernel6(ap, apOff, b, bRow, j0, K, c, cOff, ldc, bias);
         } else {
             gatheredKernel4(ap, apOff, b, bRow, j0, K, c, cOff, ldc, bias);
         }
@@ -429,6 +481,46 @@ final class VectorGemm {
         c61.intoArray(c, cOff + 6 * ldc + L);
         c70.intoArray(c, cOff + 7 * ldc);
         c71.intoArray(c, cOff + 7 * ldc + L);
+    }
+
+    private static void gatheredKernel6(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
+                                        float[] c, int cOff, int ldc, float[] bias) {
+        FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(S, bias[3]), c31 = c30;
+        FloatVector c40 = FloatVector.broadcast(S, bias[4]), c41 = c40;
+        FloatVector c50 = FloatVector.broadcast(S, bias[5]), c51 = c50;
+        for (int k = 0; k < K; k++) {
+            int bi = bRow[k] + j0;
+            int ai = apOff + k * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        store(c00, c01, c, cOff, false);
+        store(c10, c11, c, cOff + ldc, false);
+        store(c20, c21, c, cOff + 2 * ldc, false);
+        store(c30, c31, c, cOff + 3 * ldc, false);
+        store(c40, c41, c, cOff + 4 * ldc, false);
+        store(c50, c51, c, cOff + 5 * ldc, false);
     }
 
     private static void gatheredKernel4(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
