@@ -318,7 +318,7 @@ final class VectorConv2d {
         float[] wt = null;
         int[] bRow = null;
         if (din != null && pooledInput) {
-            wt = Scratch.get(Scratch.WEIGHTS, VectorPooledConvInputGrad3x3.weightsSize(g));
+            wt = Scratch.aligned(Scratch.WEIGHTS, VectorPooledConvInputGrad3x3.weightsSize(g));
             VectorPooledConvInputGrad3x3.prepare(wt, weight, g);
         } else if (din != null) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));

@@ -21,7 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * A quarter of the dense product's multiply-adds. The vectors run along the input channels: the weights are packed
  * {@code [OC][C'/L][3][3][L]} (C' = C rounded up to whole vectors of L lanes, zeros past C) and each image's gradient
  * is summed into a zero-bordered, channels-last buffer {@code [H + 2][W + 2][C']} in the worker's scratch (in L1),
- * then added into din by gathers.
+ * then added into din by gathers. Both the packed weights and the buffer start at {@link Scratch#ALIGN} of an
+ * {@link Scratch#aligned} buffer, so that their vectors are whole cache lines.
  *
  * <p>Adding each winner's nine vectors into that buffer one after another is slow: the windows overlap, and each
  * load waits for the store before it. Instead the output channels of one pooling window are grouped by where their
@@ -51,19 +52,19 @@ final class VectorPooledConvInputGrad3x3 {
         return (g.C() + L - 1) / L * L;
     }
 
-    /** Floats of the packed weights. */
+    /** Floats of the packed weights, from index 0 ({@link Scratch#ALIGN} of them unused). */
     static int weightsSize(ConvGeometry g) {
-        return g.OC() * 9 * paddedChannels(g);
+        return Scratch.ALIGN + g.OC() * 9 * paddedChannels(g);
     }
 
     /**
-     * Packs {@code wt[((oc*C'/L + c/L)*9 + kh*3 + kw)*L + c%L] = weight[oc][c][kh][kw]} (0 for c >= C): the nine
-     * vectors of a channel block lie one after another, at fixed distances the JIT checks once. Done once per call,
-     * read by every worker.
+     * Packs {@code wt[ALIGN + ((oc*C'/L + c/L)*9 + kh*3 + kw)*L + c%L] = weight[oc][c][kh][kw]} (0 for c >= C): the
+     * nine vectors of a channel block lie one after another, at fixed distances the JIT checks once. Done once per
+     * call, read by every worker.
      */
     static void prepare(float[] wt, float[] weight, ConvGeometry g) {
         int C = g.C(), OC = g.OC(), blocks = paddedChannels(g) / L;
-        int dst = 0; // written in order, each float once: read 9 apart
+        int dst = Scratch.ALIGN; // written in order, each float once: read 9 apart
         for (int oc = 0; oc < OC; oc++) {
             for (int b = 0; b < blocks; b++) {
                 int lanes = Math.min(L, C - b * L);
@@ -94,10 +95,12 @@ final class VectorPooledConvInputGrad3x3 {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC(), Cp = paddedChannels(g);
         int Wp = W + 2, row = Wp * Cp, Q = g.OW() / 2, PQ = (g.OH() / 2) * Q;
         int words = (OC + 31) / 32; // 32 output channels a mask
-        float[] d = Scratch.get(Scratch.PADDED_DIN, (H + 2) * row);
+        int base = Scratch.ALIGN;
+        float[] d = Scratch.aligned(Scratch.PADDED_DIN, base + (H + 2) * row);
         float[] passed = Scratch.get(Scratch.PASSED_GRADS, OC * PQ); // [OC][PQ]: dpool where the pooled value > 0
         // [words][PQ] masks of the channels whose winner is in its window's right column, then of those in the
-        // bottom row (see groups); then each window's top-left pixel in its [H, W] plane; then the gather's lane offsets
+        // bottom row (see groups); then each window's top-left pixel in its [H, W] plane; then the gather's lane
+        // offsets
         int corner = 2 * words * PQ, lanes = corner + PQ;
         int[] tables = Scratch.ints(Scratch.GROUPS, lanes + L);
         for (int p = 0; p < PQ; p++) {
@@ -107,11 +110,11 @@ final class VectorPooledConvInputGrad3x3 {
             tables[lanes + i] = i * Cp;
         }
         for (int n = from; n < to; n++) {
-            java.util.Arrays.fill(d, 0, (H + 2) * row, 0f);
+            java.util.Arrays.fill(d, 0, base + (H + 2) * row, 0f);
             java.util.Arrays.fill(tables, 0, corner, 0);
             groups(tables, passed, dpool, out, argmax, n, OC, PQ, W);
             addWindows(d, tables, passed, wt, OC, PQ, Q, Wp, Cp);
-            addInterior(din, n * C * H * W, d, tables, lanes, C, H, W, Cp);
+            addInterior(din, n * C * H * W, d, base, tables, lanes, C, H, W, Cp);
         }
     }
 
@@ -169,10 +172,10 @@ final class VectorPooledConvInputGrad3x3 {
         int words = (OC + 31) / 32, row = Wp * Cp;
         int right = 0, bottom = words * PQ;
         for (int c0 = 0; c0 < Cp; c0 += L) {
-            int w0 = 9 * c0;
+            int w0 = Scratch.ALIGN + 9 * c0;
             for (int p = 0; p < PQ; p++) {
                 int oh = p / Q, ow = p - oh * Q;
-                int at = (2 * oh * Wp + 2 * ow) * Cp + c0; // the top-left winner's window in the buffer
+                int at = Scratch.ALIGN + (2 * oh * Wp + 2 * ow) * Cp + c0; // the top-left winner's window
                 for (int word = 0; word < words; word++) {
                     int rightBits = tables[right + word * PQ + p], bottomBits = tables[bottom + word * PQ + p];
                     int channels = Math.min(32, OC - 32 * word);
@@ -252,12 +255,12 @@ final class VectorPooledConvInputGrad3x3 {
      * din[dinOff + (c*H + y)*W + x] += d[((y + 1)*(W + 2) + x + 1)*Cp + c]: L pixels at a time by a gather (lane i
      * at {@code tables[lanes + i]} = i*Cp), the rest of a row one by one.
      */
-    private static void addInterior(float[] din, int dinOff, float[] d, int[] tables, int lanes, int C, int H, int W,
-                                    int Cp) {
+    private static void addInterior(float[] din, int dinOff, float[] d, int base, int[] tables, int lanes, int C,
+                                    int H, int W, int Cp) {
         int Wp = W + 2, bound = S.loopBound(W);
         for (int c = 0; c < C; c++) {
             for (int y = 0; y < H; y++) {
-                int dst = dinOff + (c * H + y) * W, src = ((y + 1) * Wp + 1) * Cp + c;
+                int dst = dinOff + (c * H + y) * W, src = base + ((y + 1) * Wp + 1) * Cp + c;
                 int x = 0;
                 for (; x < bound; x += L, dst += L, src += L * Cp) {
                     FloatVector.fromArray(S, din, dst).add(FloatVector.fromArray(S, d, src, tables, lanes))

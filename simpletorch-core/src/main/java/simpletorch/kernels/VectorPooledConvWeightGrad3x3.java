@@ -151,21 +151,24 @@ final class VectorPooledConvWeightGrad3x3 {
 
     /**
      * Adds images [from, to)'s contributions into {@code part[partOff, +partSize)}, one image at a time: its
-     * channels-last copy (in the worker's scratch, in L1) serves all of its output channels.
+     * channels-last copy (in the worker's scratch, in L1) serves all of its output channels. The copy starts at
+     * {@link Scratch#ALIGN} of an {@link Scratch#aligned} buffer: the vectors along the channels then load whole
+     * cache lines.
      */
     static void addImages(float[] part, int partOff, float[] dpool, float[] out, int[] argmax, float[] in,
                           int[] corner, int from, int to, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
         int row = rowStride(g), PQ = (g.OH() / 2) * (g.OW() / 2);
         int V = rowVectors(g);
-        float[] x = Scratch.get(Scratch.PADDED_IN, (H + 2) * row + V * L); // one image, channels-last
+        int base = Scratch.ALIGN;
+        float[] x = Scratch.aligned(Scratch.PADDED_IN, base + (H + 2) * row + V * L); // one image, channels-last
         // The border, the rows' ends and the slack: zeroed once, since each image writes the same interior
-        java.util.Arrays.fill(x, 0, (H + 2) * row + V * L, 0f);
+        java.util.Arrays.fill(x, 0, base + (H + 2) * row + V * L, 0f);
         float[] gs = Scratch.get(Scratch.PASSED_GRADS, OC * PQ);
         int[] ps = Scratch.ints(Scratch.WINNERS, OC * PQ);
         for (int n = from; n < to; n++) {
-            toChannelsLast(x, row, in, n * C * H * W, C, H, W, corner, H * W);
-            winners(gs, ps, dpool, out, argmax, corner, n * OC * PQ, OC * PQ, W, row, C);
+            toChannelsLast(x, base, row, in, n * C * H * W, C, H, W, corner, H * W);
+            winners(gs, ps, base, dpool, out, argmax, corner, n * OC * PQ, OC * PQ, W, row, C);
             if (V > 0) {
                 for (int oc = 0; oc < OC; oc++) {
                     int acc = partOff + oc * 3 * V * L;
@@ -356,13 +359,13 @@ final class VectorPooledConvWeightGrad3x3 {
     /**
      * One image's passed pooled gradients and window corners, for all its output channels:
      * {@code gs[i] = dpool[o0 + i]} where the pooled value is positive, else 0, and
-     * {@code ps[i] = corner[argmax[o0 + i]]}, for i in [0, n), by vectors: the corners by a shift and a mask where
-     * the width W is a power of two, else by gathers from the table (a gather of 8 ints costs AVX2 some ten cycles;
-     * measured, one thread, 32 images, minima, several JVMs each way: SimpleNet's conv1 weight gradient 11.0-11.4 ->
-     * 9.9 us per image in 5 of 7 JVMs, conv2's 12.0-12.2 -> 11.6-11.7 in its fast JVMs; the same corners).
+     * {@code ps[i] = base + corner[argmax[o0 + i]]}, for i in [0, n), by vectors: the corners by a shift and a mask
+     * where the width W is a power of two, else by gathers from the table (a gather of 8 ints costs AVX2 some ten
+     * cycles; measured, one thread, 32 images, minima, several JVMs each way: SimpleNet's conv1 weight gradient
+     * 11.0-11.4 -> 9.9 us per image in 5 of 7 JVMs, conv2's 12.0-12.2 -> 11.6-11.7 in its fast JVMs; the same corners).
      */
-    private static void winners(float[] gs, int[] ps, float[] dpool, float[] out, int[] argmax, int[] corner, int o0,
-                                int n, int W, int row, int C) {
+    private static void winners(float[] gs, int[] ps, int base, float[] dpool, float[] out, int[] argmax,
+                                int[] corner, int o0, int n, int W, int row, int C) {
         FloatVector zero = FloatVector.zero(S);
         boolean shifts = Integer.bitCount(W) == 1; // corner[a] = (a / W)*row + (a % W)*C
         int shift = Integer.numberOfTrailingZeros(W);
@@ -372,11 +375,11 @@ final class VectorPooledConvWeightGrad3x3 {
                     FloatVector.fromArray(S, out, o0 + i).compare(VectorOperators.GT, zero)).intoArray(gs, i);
             IntVector a = IntVector.fromArray(I, argmax, o0 + i);
             (shifts ? a.lanewise(VectorOperators.LSHR, shift).mul(row).add(a.and(W - 1).mul(C))
-                    : IntVector.fromArray(I, corner, 0, argmax, o0 + i)).intoArray(ps, i);
+                    : IntVector.fromArray(I, corner, 0, argmax, o0 + i)).add(base).intoArray(ps, i);
         }
         for (; i < n; i++) {
             gs[i] = passed(dpool[o0 + i], out[o0 + i]);
-            ps[i] = corner[argmax[o0 + i]];
+            ps[i] = base + corner[argmax[o0 + i]];
         }
     }
 
@@ -492,7 +495,8 @@ final class VectorPooledConvWeightGrad3x3 {
     }
 
     /**
-     * x[(y + 1)*row + (x + 1)*C + c] = in[inOff + (c*H + y)*W + x]: the interior only (the border stays as zeroed).
+     * x[base + (y + 1)*row + (x + 1)*C + c] = in[inOff + (c*H + y)*W + x]: the interior only (the border stays as
+     * zeroed).
      * A channels-last row, W*C contiguous floats, is written a vector at a time, each gathered from the C planes
      * through the table at {@code map} (see {@link #corners}); the rest of a row one by one. Measured on AVX2, one
      * thread, 16 images, four runs of 400 calls alternating in one JVM, against writing each float C apart while
@@ -500,11 +504,11 @@ final class VectorPooledConvWeightGrad3x3 {
      * 16.0-16.5 for conv1 (the plane-by-plane loop had itself replaced reading across the planes: 4.8 -> 2.9-3.1 us
      * per image for conv1's copy).
      */
-    private static void toChannelsLast(float[] x, int row, float[] in, int inOff, int C, int H, int W, int[] map,
-                                       int mapOff) {
+    private static void toChannelsLast(float[] x, int base, int row, float[] in, int inOff, int C, int H, int W,
+                                       int[] map, int mapOff) {
         int n = W * C, bound = S.loopBound(n);
         for (int y = 0; y < H; y++) {
-            int dst = (y + 1) * row + C, src = inOff + y * W;
+            int dst = base + (y + 1) * row + C, src = inOff + y * W;
             int f = 0;
             for (; f < bound; f += L) {
                 FloatVector.fromArray(S, in, src, map, mapOff + f).intoArray(x, dst + f);

@@ -96,7 +96,8 @@ class GemmTest {
             assertThat(VectorRegisters.COUNT).isEqualTo(Integer.parseInt(forced));
         }
         assertThat(VectorRegisters.COUNT).isIn(16, 32);
-        assertThat(VectorGemm.MR).isEqualTo(VectorRegisters.COUNT == 32 ? Runtime.version().feature() >= 25 ? 8 : 6 : 4);
+        int wide = Runtime.version().feature() >= 25 ? 8 : 6;
+        assertThat(VectorGemm.MR).isEqualTo(VectorRegisters.COUNT == 32 ? wide : 4);
     }
 
     static Stream<Arguments> sgemmCases() {
