@@ -49,6 +49,8 @@ class Conv2dKernelsTest {
             {2, 4, 9, 9, 33, 3, 1, 0},    // the same unpadded, 9 blocks, the last of one channel
             {3, 5, 7, 17, 6, 3, 1, 1},    // gathered forward (JDK 25+): odd rows 18 floats apart, a part panel
             {2, 6, 5, 8, 20, 3, 1, 1},    // gathered forward at its narrowest: 45 columns in 3 panels
+            {2, 4, 6, 16, 5, 3, 1, 1},    // rows of one vector with 16 lanes: panels of two rows, a part panel
+            {2, 4, 6, 8, 5, 3, 1, 1},     // the same with 8 lanes
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
