@@ -258,6 +258,15 @@ final class VectorPooledConvInputGrad3x3 {
     private static void addInterior(float[] din, int dinOff, float[] d, int base, int[] tables, int lanes, int C,
                                     int H, int W, int Cp) {
         int Wp = W + 2, bound = S.loopBound(W);
+        if (C == L && Cp == L && W % L == 0 && VectorTranspose.applies()) { // one 16 x 16 transpose per 16 pixels
+            for (int y = 0; y < H; y++) {
+                for (int x0 = 0; x0 < W; x0 += L) {
+                    VectorTranspose.addTransposed(d, base + ((y + 1) * Wp + x0 + 1) * Cp, Cp, din,
+                            dinOff + y * W + x0, H * W);
+                }
+            }
+            return;
+        }
         for (int c = 0; c < C; c++) {
             for (int y = 0; y < H; y++) {
                 int dst = dinOff + (c * H + y) * W, src = base + ((y + 1) * Wp + 1) * Cp + c;

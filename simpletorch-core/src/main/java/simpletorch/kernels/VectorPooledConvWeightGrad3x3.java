@@ -502,10 +502,19 @@ final class VectorPooledConvWeightGrad3x3 {
      * thread, 16 images, four runs of 400 calls alternating in one JVM, against writing each float C apart while
      * reading plane by plane: the whole weight gradient 20.1-20.2 -> 18.9 us per image for conv2, 16.5-17.3 ->
      * 16.0-16.5 for conv1 (the plane-by-plane loop had itself replaced reading across the planes: 4.8 -> 2.9-3.1 us
-     * per image for conv1's copy).
+     * per image for conv1's copy). With one vector of channels (C = L = 16) and rows of whole vectors, by
+     * {@link VectorTranspose} instead (see there; conv2's whole weight gradient on AVX-512: see docs/BENCHMARKS.md).
      */
     private static void toChannelsLast(float[] x, int base, int row, float[] in, int inOff, int C, int H, int W,
                                        int[] map, int mapOff) {
+        if (C == L && W % L == 0 && VectorTranspose.applies()) { // one 16 x 16 transpose per 16 pixels of a row
+            for (int y = 0; y < H; y++) {
+                for (int x0 = 0; x0 < W; x0 += L) {
+                    VectorTranspose.transpose(in, inOff + y * W + x0, H * W, x, base + (y + 1) * row + (x0 + 1) * C, C);
+                }
+            }
+            return;
+        }
         int n = W * C, bound = S.loopBound(n);
         for (int y = 0; y < H; y++) {
             int dst = base + (y + 1) * row + C, src = inOff + y * W;

@@ -23,6 +23,7 @@ class PooledConvInputGradTest {
             "32, 16, 16, 16, 32, 2", // SimpleNet's conv2 at batch 32
             "32, 16, 16, 16, 32, 1",
             "7, 16, 6, 10, 5, 3",    // 15 pooled positions (not whole vectors), rows of 10 (a gather and a tail)
+            "2, 16, 4, 32, 3, 2",    // rows of two vectors of pixels (with 16 lanes: two transposes a row)
             "5, 3, 8, 8, 4, 2",      // 3 channels: one vector, 5 lanes of zeros
             "3, 12, 4, 4, 7, 1",     // 12 channels
             "4, 20, 4, 6, 3, 2",     // 20 channels: vectors and a part

@@ -26,6 +26,7 @@ class PooledConvWeightGradTest {
             "32, 2, 16, 16, 32, 1",
             "32, 1, 16, 16, 32, 2", // one vector of channels, rows 18L apart (SimpleNet's conv2 with 16 lanes)
             "2, 1, 4, 18, 3, 1",    // one vector of channels, too wide for rows 18L apart
+            "2, 1, 4, 32, 3, 2",    // the same, rows of whole vectors of pixels (16 lanes: copied by transposes)
             "7, 1, 6, 10, 5, 3",    // a batch that no thread count divides, output channels not a multiple of 4
             "1, 3, 2, 2, 1, 2",     // one image of one pooled pixel, three vectors of channels
             "5, 1, 8, 4, 9, 2"})
