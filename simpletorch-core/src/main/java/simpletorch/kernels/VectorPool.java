@@ -24,8 +24,8 @@ final class VectorPool {
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i);
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
     /** The inverses: lanes of a and b interleaved, a0 b0 a1 b1 ..., the first half (LO) and the second (HI). */
-    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, j -> (j % 2 == 0 ? 0 : L) + j / 2);
-    private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(S, j -> (j % 2 == 0 ? 0 : L) + L / 2 + j / 2);
+    static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, j -> (j % 2 == 0 ? 0 : L) + j / 2);
+    static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(S, j -> (j % 2 == 0 ? 0 : L) + L / 2 + j / 2);
     /** Per thread, the corner tables of the last few plane shapes (a network pools at two or three sizes). */
     private static final ThreadLocal<int[][]> CORNERS = ThreadLocal.withInitial(() -> new int[4][]);
     /**

@@ -16,9 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorTranspose {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** The interleaves of a round: lanes j/2 of a (j even) and of b (j odd), from the first half, and from the second. */
-    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, j -> (j % 2 == 0 ? 0 : L) + j / 2);
-    private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(S, j -> (j % 2 == 0 ? 0 : L) + L / 2 + j / 2);
+    /** The interleaves of a round (the pool's: lanes of a and b alternating, from their first halves, then second). */
+    private static final VectorShuffle<Float> ZIP_LO = VectorPool.ZIP_LO, ZIP_HI = VectorPool.ZIP_HI;
 
     private VectorTranspose() {
     }

@@ -20,7 +20,8 @@ class VectorTransposeTest {
         VectorTranspose.transpose(in, off, stride, out, dst, dstStride);
         for (int x = 0; x < 16; x++) {
             for (int c = 0; c < 16; c++) {
-                assertThat(out[dst + x * dstStride + c]).as("column %d, row %d", x, c).isEqualTo(in[off + c * stride + x]);
+                assertThat(out[dst + x * dstStride + c]).as("column %d, row %d", x, c)
+                        .isEqualTo(in[off + c * stride + x]);
             }
         }
         assertThat(out[dst - 1]).as("before the block").isEqualTo(before[dst - 1]);
