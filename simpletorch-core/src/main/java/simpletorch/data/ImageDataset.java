@@ -2,6 +2,7 @@ package simpletorch.data;
 
 import java.util.Arrays;
 import java.util.List;
+import simpletorch.kernels.ElementwiseKernels;
 
 /**
  * Images held in memory as uint8 (one byte per pixel, 4x smaller than float32), converted to floats by a
@@ -22,6 +23,7 @@ public final class ImageDataset implements Dataset {
     private final List<String> classes;
     private final Normalize transform;
     private final float[] table; // [C, 256]: transform.apply(c, p) precomputed
+    private final float[] mean, std; // [C]: the transform's, for the vector loop of copyImage
 
     /**
      * Wraps {@code pixels} and {@code labels} without copying; the caller must not modify them afterwards.
@@ -62,6 +64,8 @@ public final class ImageDataset implements Dataset {
         this.width = width;
         this.classes = List.copyOf(classes);
         this.transform = transform;
+        this.mean = transform.mean();
+        this.std = transform.std();
         this.table = new float[channels * 256];
         for (int c = 0; c < channels; c++) {
             for (int p = 0; p < 256; p++) {
@@ -125,6 +129,12 @@ public final class ImageDataset implements Dataset {
         checkIndex(i);
         int hw = height * width;
         int src = i * channels * hw;
+        if (ElementwiseKernels.normalizesBytes()) { // the same floats as the table's, a vector at a time
+            for (int c = 0; c < channels; c++) {
+                ElementwiseKernels.normalizeBytes(pixels, src + c * hw, dst, offset + c * hw, hw, mean[c], std[c]);
+            }
+            return;
+        }
         for (int c = 0; c < channels; c++) {
             int t = c * 256;
             for (int k = 0; k < hw; k++) {

@@ -27,6 +27,23 @@ public final class ElementwiseKernels {
         });
     }
 
+    /**
+     * Whether {@link #normalizeBytes} runs on the Vector API here (JDK 25+ with the module: JDK 17's JIT leaves
+     * the byte-to-int conversion to its allocating fallback); callers otherwise keep their own loop.
+     */
+    public static boolean normalizesBytes() {
+        return Gemm.vectorEnabled() && VectorPool.jitReady();
+    }
+
+    /**
+     * dst[dstOff + i] = ((src[srcOff + i] &amp; 0xFF) / 255f - mean) / std for i in [0, n), L pixels at a time
+     * (torchvision's ToTensor and Normalize on one channel of uint8 pixels, bit for bit: see
+     * {@code Normalize.apply}). Only where {@link #normalizesBytes()}.
+     */
+    public static void normalizeBytes(byte[] src, int srcOff, float[] dst, int dstOff, int n, float mean, float std) {
+        VectorElementwise.normalizeBytes(src, srcOff, dst, dstOff, n, mean, std);
+    }
+
     /** Sets a[0, n) to zero, in parallel for large arrays. */
     public static void fillZero(float[] a, int n) {
         forChunks(n, (from, to) -> java.util.Arrays.fill(a, from, to, 0f));

@@ -1,8 +1,11 @@
 package simpletorch.kernels;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,8 +16,29 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorElementwise {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** L bytes, widened to L ints (the same lanes as S). */
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
 
     private VectorElementwise() {
+    }
+
+    /**
+     * dst[dstOff + i] = ((src[srcOff + i] &amp; 0xFF) / 255f - mean) / std for i in [0, n): the same three float
+     * operations, in the same order, as {@code Normalize.apply}, each rounded once by the IEEE rules in both: the
+     * same floats bit for bit.
+     */
+    static void normalizeBytes(byte[] src, int srcOff, float[] dst, int dstOff, int n, float mean, float std) {
+        int i = 0, bound = n - n % L;
+        for (; i < bound; i += L) {
+            IntVector pixels = (IntVector) ByteVector.fromArray(BYTES, src, srcOff + i)
+                    .convertShape(VectorOperators.B2I, INTS, 0);
+            ((FloatVector) pixels.and(0xFF).convert(VectorOperators.I2F, 0)).div(255f).sub(mean).div(std)
+                    .intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = ((src[srcOff + i] & 0xFF) / 255f - mean) / std;
+        }
     }
 
     /**

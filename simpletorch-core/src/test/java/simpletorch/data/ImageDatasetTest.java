@@ -35,6 +35,33 @@ class ImageDatasetTest {
         assertThat(ds.numClasses()).isEqualTo(3);
     }
 
+    /**
+     * Every pixel value through CIFAR-10's per-channel normalization: copyImage (a vector at a time where the JDK's
+     * JIT takes the Vector API, the table otherwise) gives Normalize.apply's floats bit for bit, tails included.
+     */
+    @Test
+    void copyImageGivesTheTransformsFloatsBitForBit() {
+        int channels = 3, height = 9, width = 29; // 261 pixels a channel: whole vectors and a tail
+        int hw = height * width;
+        byte[] pixels = new byte[2 * channels * hw];
+        for (int k = 0; k < pixels.length; k++) {
+            pixels[k] = (byte) (k * 7 + k / 256); // every value 0..255 in every channel
+        }
+        Normalize cifar = new Normalize(new float[] {0.4914f, 0.4822f, 0.4465f}, new float[] {0.2470f, 0.2435f, 0.2616f});
+        ImageDataset ds = new ImageDataset("all", pixels, new int[] {0, 1}, channels, height, width, List.of("a", "b"),
+                cifar);
+        float[] dst = new float[2 * channels * hw + 1];
+        ds.copyImage(1, dst, 1);
+        for (int c = 0; c < channels; c++) {
+            for (int k = 0; k < hw; k++) {
+                int p = pixels[(channels + c) * hw + k] & 0xFF;
+                assertThat(Float.floatToRawIntBits(dst[1 + c * hw + k])).as("channel %d, pixel %d (value %d)", c, k, p)
+                        .isEqualTo(Float.floatToRawIntBits(cifar.apply(c, p)));
+            }
+        }
+        assertThat(dst[0]).isZero();
+    }
+
     @Test
     void bytesAbove127AreReadAsUnsigned() {
         ImageDataset ds = new ImageDataset("white", new byte[] {(byte) 255}, new int[] {0}, 1, 1, 1,

@@ -20,8 +20,11 @@ import simpletorch.tensor.Generator;
 class SteadyStateAllocationTest {
     /** What one step may allocate: a few hundred small objects (tensors, graph nodes, closures, shape arrays). */
     static final long MAX_BYTES_PER_STEP = 64 * 1024;
-    /** Epochs of 8 steps the JIT may take to compile every kernel of a step. */
-    static final int MAX_WARM_UP_EPOCHS = 40;
+    /**
+     * Epochs of 8 steps the JIT may take to compile every kernel of a step, the data loader's vector loop included
+     * (measured without the launcher's thresholds: steady after 6-38 epochs, as the compile queue goes).
+     */
+    static final int MAX_WARM_UP_EPOCHS = 80;
 
     @Test
     void trainingStepsAllocateNoLargeArraysOnceWarm() {
