@@ -125,8 +125,8 @@ final class VectorGemm {
      * pixels, pixel (y, x) at {@code j = y*rowStride + x}, with {@code rowStride - W} border columns between rows.
      * Where W is a multiple of NR, each row's panels are computed and the border columns skipped (SimpleNet's 16x16
      * layers with 8 lanes: 16 panels instead of 17); where W is one vector (L) and H even, in rows L + 1 apart, a
-     * panel is two rows ({@link #gatheredPairs}: SimpleNet's conv2 with 16 lanes, 8 panels instead of 9; 8x8 layers
-     * with 8 lanes, 4 instead of 5); otherwise every column of {@link #gatheredColumns}, border columns included.
+     * panel is two rows where the tile has 8 ({@link #gatheredPairs}: SimpleNet's conv2 with 16 lanes, 8 panels
+     * instead of 9); otherwise every column of {@link #gatheredColumns}, border columns included.
      * Overwrites the columns it computes, whose rows past M are not written; with {@code rowBias}, row i of C starts
      * from rowBias[i].
      */
@@ -137,7 +137,7 @@ final class VectorGemm {
                     + ", got " + rowStride);
         }
         boolean rowPanels = W % NR == 0;
-        boolean rowPairs = !rowPanels && W == L && rowStride == L + 1 && H % 2 == 0; // see gatheredPairs
+        boolean rowPairs = MR == 8 && !rowPanels && W == L && rowStride == L + 1 && H % 2 == 0; // gatheredPairs
         int rows = rowPanels ? H : rowPairs ? H / 2 : 1;
         int width = rowPanels ? W : rowPairs ? NR : gatheredColumns(H, rowStride);
         int mPanels = (M + MR - 1) / MR;
@@ -569,21 +569,11 @@ final class VectorGemm {
      * which is neither read as a column nor written): B's second vector and C's are the next row's, at L + 1, a
      * constant, so that the JIT checks the loads at fixed distances once (a variable distance cost conv2 its gain).
      * Measured on AVX-512 (one thread, SimpleNet's conv2 fused forward, 32 images, minima of 30 x 400 calls, three
-     * JVMs each way): 14.2-14.9 -> 13.0-13.9 us per image; the same sums bit for bit.
+     * JVMs each way): 14.2-14.8 -> 12.9-13.3 us per image; the same sums bit for bit. The 8-row tile only (AVX-512
+     * with JDK 25+), where it was measured.
      */
     private static void gatheredPairs(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
                                       float[] c, int cOff, int ldc, float[] bias) {
-        if (MR == 8) {
-            gatheredPairs8(ap, apOff, b, bRow, j0, K, c, cOff, ldc, bias);
-        } else if (MR == 6) {
-            gatheredPairs6(ap, apOff, b, bRow, j0, K, c, cOff, ldc, bias);
-        } else {
-            gatheredPairs4(ap, apOff, b, bRow, j0, K, c, cOff, ldc, bias);
-        }
-    }
-
-    private static void gatheredPairs8(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
-                                        float[] c, int cOff, int ldc, float[] bias) {
         FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
         FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
         FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
@@ -638,82 +628,6 @@ final class VectorGemm {
         c61.intoArray(c, cOff + 6 * ldc + L + 1);
         c70.intoArray(c, cOff + 7 * ldc);
         c71.intoArray(c, cOff + 7 * ldc + L + 1);
-    }
-
-    private static void gatheredPairs6(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
-                                        float[] c, int cOff, int ldc, float[] bias) {
-        FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
-        FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
-        FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
-        FloatVector c30 = FloatVector.broadcast(S, bias[3]), c31 = c30;
-        FloatVector c40 = FloatVector.broadcast(S, bias[4]), c41 = c40;
-        FloatVector c50 = FloatVector.broadcast(S, bias[5]), c51 = c50;
-        for (int k = 0; k < K; k++) {
-            int bi = bRow[k] + j0;
-            int ai = apOff + k * MR;
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + L + 1);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-        }
-        storePair(c00, c01, c, cOff);
-        storePair(c10, c11, c, cOff + ldc);
-        storePair(c20, c21, c, cOff + 2 * ldc);
-        storePair(c30, c31, c, cOff + 3 * ldc);
-        storePair(c40, c41, c, cOff + 4 * ldc);
-        storePair(c50, c51, c, cOff + 5 * ldc);
-    }
-
-    private static void gatheredPairs4(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
-                                        float[] c, int cOff, int ldc, float[] bias) {
-        FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
-        FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
-        FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
-        FloatVector c30 = FloatVector.broadcast(S, bias[3]), c31 = c30;
-        for (int k = 0; k < K; k++) {
-            int bi = bRow[k] + j0;
-            int ai = apOff + k * MR;
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + L + 1);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-        }
-        storePair(c00, c01, c, cOff);
-        storePair(c10, c11, c, cOff + ldc);
-        storePair(c20, c21, c, cOff + 2 * ldc);
-        storePair(c30, c31, c, cOff + 3 * ldc);
-    }
-
-    /** v0 into c[off, +L), v1 into c[off + L + 1, +L): a row of {@link #gatheredPairs}' tile. */
-    private static void storePair(FloatVector v0, FloatVector v1, float[] c, int off) {
-        v0.intoArray(c, off);
-        v1.intoArray(c, off + L + 1);
     }
 
     private static void store(FloatVector v0, FloatVector v1, float[] c, int off, boolean accumulate) {

@@ -261,8 +261,8 @@ final class VectorPooledConvInputGrad3x3 {
         if (C == L && Cp == L && W % L == 0 && VectorTranspose.applies()) { // one 16 x 16 transpose per 16 pixels
             for (int y = 0; y < H; y++) {
                 for (int x0 = 0; x0 < W; x0 += L) {
-                    VectorTranspose.addTransposed(d, base + ((y + 1) * Wp + x0 + 1) * Cp, Cp, din,
-                            dinOff + y * W + x0, H * W);
+                    VectorTranspose.transpose(d, base + ((y + 1) * Wp + x0 + 1) * Cp, Cp, din,
+                            dinOff + y * W + x0, H * W, true);
                 }
             }
             return;

@@ -510,7 +510,8 @@ final class VectorPooledConvWeightGrad3x3 {
         if (C == L && W % L == 0 && VectorTranspose.applies()) { // one 16 x 16 transpose per 16 pixels of a row
             for (int y = 0; y < H; y++) {
                 for (int x0 = 0; x0 < W; x0 += L) {
-                    VectorTranspose.transpose(in, inOff + y * W + x0, H * W, x, base + (y + 1) * row + (x0 + 1) * C, C);
+                    VectorTranspose.transpose(in, inOff + y * W + x0, H * W, x, base + (y + 1) * row + (x0 + 1) * C, C,
+                            false);
                 }
             }
             return;

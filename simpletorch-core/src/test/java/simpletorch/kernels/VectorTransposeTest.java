@@ -17,7 +17,7 @@ class VectorTransposeTest {
         float[] in = TestData.uniform(gen, off + 15 * stride + 16);
         float[] out = TestData.uniform(gen, dst + 15 * dstStride + 16);
         float[] before = out.clone();
-        VectorTranspose.transpose(in, off, stride, out, dst, dstStride);
+        VectorTranspose.transpose(in, off, stride, out, dst, dstStride, false);
         for (int x = 0; x < 16; x++) {
             for (int c = 0; c < 16; c++) {
                 assertThat(out[dst + x * dstStride + c]).as("column %d, row %d", x, c)
@@ -36,7 +36,7 @@ class VectorTransposeTest {
         float[] in = TestData.uniform(gen, off + 15 * stride + 16);
         float[] out = TestData.uniform(gen, dst + 15 * dstStride + 16);
         float[] before = out.clone();
-        VectorTranspose.addTransposed(in, off, stride, out, dst, dstStride);
+        VectorTranspose.transpose(in, off, stride, out, dst, dstStride, true);
         for (int x = 0; x < 16; x++) {
             for (int c = 0; c < 16; c++) {
                 int i = dst + x * dstStride + c;
