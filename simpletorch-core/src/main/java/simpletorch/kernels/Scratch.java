@@ -46,6 +46,8 @@ final class Scratch {
      * heap region in regions of its own, from a region's start, so its element {@link #ALIGN} is on a cache line's
      * start; other collectors, or an unknown region size, give a buffer of the size asked for, wherever it falls.
      */
+    /** The slots that kernels take by {@link #aligned}: PADDED_IN, PADDED_DIN and WEIGHTS. */
+    private static final int ALIGNED_SLOTS = 3;
     private static final int ALIGNED_FLOATS = alignedFloats();
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
@@ -86,6 +88,11 @@ final class Scratch {
         return buffers[slot];
     }
 
+    /** Whether {@link #aligned} buffers take regions of their own here (G1, and few enough threads for the heap). */
+    static boolean alignsBuffers() {
+        return ALIGNED_FLOATS > 0;
+    }
+
     private static int alignedFloats() {
         try {
             var vm = java.lang.management.ManagementFactory.getPlatformMXBean(
@@ -94,6 +101,12 @@ final class Scratch {
                 return 0;
             }
             long region = Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue());
+            // A region per aligned slot and thread: at most a 32nd of the heap (2 vCPUs, 4 MB regions: 24 MB of
+            // 6 GB), else plain buffers (many cores with large regions would give up too much of the heap)
+            long threads = Runtime.getRuntime().availableProcessors() + 1L;
+            if (ALIGNED_SLOTS * threads * region > Runtime.getRuntime().maxMemory() / 32) {
+                return 0;
+            }
             return (int) Math.min(Integer.MAX_VALUE - 8, region / 2 / Float.BYTES + 1); // past half a region
         } catch (RuntimeException | LinkageError e) { // no such bean or option: a plain buffer
             return 0;
