@@ -41,13 +41,14 @@ final class Scratch {
      */
     static final int ALIGN = 12;
 
+    /** The slots that kernels take by {@link #aligned}: PADDED_IN, PADDED_DIN and WEIGHTS. */
+    private static final int ALIGNED_SLOTS = 3;
     /**
      * Floats in a buffer from {@link #aligned}: G1 (the JVM's default collector) puts an array of at least half a
      * heap region in regions of its own, from a region's start, so its element {@link #ALIGN} is on a cache line's
-     * start; other collectors, or an unknown region size, give a buffer of the size asked for, wherever it falls.
+     * start; other collectors, an unknown region size, or too small a heap for a region per slot and thread give a
+     * buffer of the size asked for (0 here), wherever it falls.
      */
-    /** The slots that kernels take by {@link #aligned}: PADDED_IN, PADDED_DIN and WEIGHTS. */
-    private static final int ALIGNED_SLOTS = 3;
     private static final int ALIGNED_FLOATS = alignedFloats();
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
@@ -101,8 +102,8 @@ final class Scratch {
                 return 0;
             }
             long region = Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue());
-            // A region per aligned slot and thread: at most a 32nd of the heap (2 vCPUs, 4 MB regions: 24 MB of
-            // 6 GB), else plain buffers (many cores with large regions would give up too much of the heap)
+            // A region per aligned slot and thread: at most a 32nd of the heap (2 vCPUs and a caller, 4 MB regions:
+            // 36 MB of 6 GB), else plain buffers (many cores with large regions would give up too much of the heap)
             long threads = Runtime.getRuntime().availableProcessors() + 1L;
             if (ALIGNED_SLOTS * threads * region > Runtime.getRuntime().maxMemory() / 32) {
                 return 0;
