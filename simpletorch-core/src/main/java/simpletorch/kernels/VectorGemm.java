@@ -156,8 +156,10 @@ final class VectorGemm {
                         gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + j0, ldc, bias);
                     } else if (rowPairs) { // the tile's rows NR + 1 apart, as the image's two rows are L + 1
                         gatheredPairs(ap, ip * MR * K, b, bRow, j0, K, tile, 0, NR + 1, bias);
-                        for (int r = 0; r < panelRows; r++) {
-                            System.arraycopy(tile, r * (NR + 1), c, cOff + (i0 + r) * ldc + j0, NR + 1);
+                        for (int r = 0; r < panelRows; r++) { // the two rows, not the border column between
+                            int dst = cOff + (i0 + r) * ldc + j0;
+                            System.arraycopy(tile, r * (NR + 1), c, dst, L);
+                            System.arraycopy(tile, r * (NR + 1) + L + 1, c, dst + L + 1, L);
                         }
                     } else {
                         gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, tile, 0, NR, bias);
