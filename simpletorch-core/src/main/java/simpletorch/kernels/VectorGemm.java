@@ -22,10 +22,10 @@ final class VectorGemm {
     /**
      * Rows of the register tile: 8 with 32 vector registers, 4 with 16 (a 6-row tile spills there). JDK 17's JIT
      * compiled the 8-row kernel without its allocating fallback when run alone but not after other work (in the test
-     * suite: 171 MB allocated per SimpleNet step, SteadyStateAllocationTest); before JDK 25 the tile is 6 rows, as it
-     * was, and versions in between were not measured.
+     * suite: 171 MB allocated per SimpleNet step, SteadyStateAllocationTest); where {@link VectorPool#jitReady} says
+     * no (before JDK 25), the tile is 6 rows, as it was.
      */
-    static final int MR = VectorRegisters.COUNT >= 32 ? (Runtime.version().feature() >= 25 ? 8 : 6) : 4;
+    static final int MR = VectorRegisters.COUNT >= 32 ? (VectorPool.jitReady() ? 8 : 6) : 4;
     static final int NR = 2 * L;
 
     private VectorGemm() {

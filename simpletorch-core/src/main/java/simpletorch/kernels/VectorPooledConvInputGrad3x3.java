@@ -113,7 +113,7 @@ final class VectorPooledConvInputGrad3x3 {
             java.util.Arrays.fill(d, 0, base + (H + 2) * row, 0f);
             java.util.Arrays.fill(tables, 0, corner, 0);
             groups(tables, passed, dpool, out, argmax, n, OC, PQ, W);
-            addWindows(d, tables, passed, wt, OC, PQ, Q, Wp, Cp);
+            addWindows(d, base, tables, passed, wt, OC, PQ, Q, Wp, Cp);
             addInterior(din, n * C * H * W, d, base, tables, lanes, C, H, W, Cp);
         }
     }
@@ -167,15 +167,15 @@ final class VectorPooledConvInputGrad3x3 {
      * thread, 32 images, minima of 400 calls, five JVMs each way alternating): 19.2-22.4 -> 18.5-21.7 us per image
      * (one JVM at 26.8); the same sums bit for bit (each block's sums are independent of the other's).
      */
-    private static void addWindows(float[] d, int[] tables, float[] passed, float[] wt, int OC, int PQ, int Q, int Wp,
-                                   int Cp) {
+    private static void addWindows(float[] d, int base, int[] tables, float[] passed, float[] wt, int OC, int PQ, int Q,
+                                   int Wp, int Cp) {
         int words = (OC + 31) / 32, row = Wp * Cp;
         int right = 0, bottom = words * PQ;
         for (int c0 = 0; c0 < Cp; c0 += L) {
-            int w0 = Scratch.ALIGN + 9 * c0;
+            int w0 = Scratch.ALIGN + 9 * c0; // the block's weights, as prepare packs them
             for (int p = 0; p < PQ; p++) {
                 int oh = p / Q, ow = p - oh * Q;
-                int at = Scratch.ALIGN + (2 * oh * Wp + 2 * ow) * Cp + c0; // the top-left winner's window
+                int at = base + (2 * oh * Wp + 2 * ow) * Cp + c0; // the top-left winner's window in the buffer
                 for (int word = 0; word < words; word++) {
                     int rightBits = tables[right + word * PQ + p], bottomBits = tables[bottom + word * PQ + p];
                     int channels = Math.min(32, OC - 32 * word);
@@ -252,8 +252,9 @@ final class VectorPooledConvInputGrad3x3 {
     }
 
     /**
-     * din[dinOff + (c*H + y)*W + x] += d[((y + 1)*(W + 2) + x + 1)*Cp + c]: L pixels at a time by a gather (lane i
-     * at {@code tables[lanes + i]} = i*Cp), the rest of a row one by one.
+     * din[dinOff + (c*H + y)*W + x] += d[base + ((y + 1)*(W + 2) + x + 1)*Cp + c]: by {@link VectorTranspose} where
+     * one vector of channels meets rows of whole vectors (C = Cp = L = 16), else L pixels at a time by a gather (lane
+     * i at {@code tables[lanes + i]} = i*Cp) and the rest of a row one by one.
      */
     private static void addInterior(float[] din, int dinOff, float[] d, int base, int[] tables, int lanes, int C,
                                     int H, int W, int Cp) {

@@ -96,7 +96,7 @@ class GemmTest {
             assertThat(VectorRegisters.COUNT).isEqualTo(Integer.parseInt(forced));
         }
         assertThat(VectorRegisters.COUNT).isIn(16, 32);
-        int wide = Runtime.version().feature() >= 25 ? 8 : 6;
+        int wide = VectorPool.jitReady() ? 8 : 6;
         assertThat(VectorGemm.MR).isEqualTo(VectorRegisters.COUNT == 32 ? wide : 4);
     }
 
