@@ -7,6 +7,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.IntPredicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -47,8 +48,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--images", defaultValue = "50000", description = "Images to time (default: ${DEFAULT-VALUE}, one CIFAR-10 epoch).")
     int images;
 
-    @Option(names = "--warmup", defaultValue = "3200", description = "Images run first and not timed, to let the JIT compile (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--warmup", description = "Images run first and not timed, to let the JIT compile (default: until "
+            + "the JIT compilers have been idle for 100 steps: at least 3,200 images, at most 64,000 or 60 s).")
+    Integer warmup;
 
     @Option(names = "--batch-size", description = "Images per step (default: 32 for training, 256 for inference).")
     Integer batchSize;
@@ -68,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         require(images >= 1, "--images must be >= 1, got " + images);
-        require(warmup >= 0, "--warmup must be >= 0, got " + warmup);
+        require(warmup == null || warmup >= 0, "--warmup must be >= 0, got " + warmup);
         require(batchSize == null || batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
         require(threads == null || threads >= 1, "--threads must be >= 1, got " + threads);
         require(channels >= 1 && size >= 4, "--channels must be >= 1 and --size >= 4");
@@ -89,17 +91,25 @@ final class BenchCommand implements Callable<Integer> {
                 Gemm.vectorEnabled() ? "on" : "off (run with --add-modules jdk.incubator.vector)");
         out.flush();
 
-        ImageDataset data = FakeData.create(Math.max(images, warmup), channels, size, size, 10, 42);
+        ImageDataset data = FakeData.create(Math.max(images, warmup == null ? 0 : warmup), channels, size, size, 10, 42);
         Generator.manualSeed(42);
         Module net = Models.create(entry.name(), channels, size, size, 10);
         SGD optimizer = new SGD(net.parameters(), 0.01);
-        run(net, optimizer, data, warmup, batch);
+        WarmUp warm = warmup == null ? WarmUp.untilCompiled() : WarmUp.fixed(warmup);
+        if (!warm.none()) {
+            run(net, optimizer, data.subset(Math.min(data.size(), warmup == null ? images : warmup)), batch,
+                    warm::stepDone);
+        }
+        out.printf(Locale.ROOT, "warm-up (not timed): %d images in %.1f s, %s%n", warm.images(), warm.seconds(),
+                warm.none() ? "none asked" : warm.reason());
+        out.flush();
 
         long gcCount = gcCount(), gcMillis = gcMillis();
         Profiler.reset();
         Profiler.setEnabled(true);
         long start = System.nanoTime();
-        int done = run(net, optimizer, data, images, batch);
+        int[] timed = {0};
+        int done = run(net, optimizer, data.subset(images), batch, n -> (timed[0] += n) >= images);
         double seconds = (System.nanoTime() - start) / 1e9;
         Profiler.setEnabled(false);
 
@@ -118,40 +128,44 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs {@code count} images through the model, training or not; returns the number of images run. */
-    private int run(Module model, SGD optimizer, ImageDataset data, int count, int batch) {
-        if (count == 0) {
-            return 0;
-        }
+    /**
+     * Runs batches of {@code data}, epoch after epoch, training or not, until {@code stop} says so after a batch
+     * (given its size); returns the number of images run.
+     */
+    private int run(Module model, SGD optimizer, ImageDataset data, int batch, IntPredicate stop) {
         CrossEntropyLoss criterion = new CrossEntropyLoss();
-        DataLoader loader = new DataLoader(data.subset(count), batch, !inference, new Generator(1));
+        DataLoader loader = new DataLoader(data, batch, !inference, new Generator(1));
         int done = 0;
         if (inference) {
             model.eval();
-            try (var ignored = GradMode.noGrad()) {
-                for (Batch b : loader) {
-                    try (var scope = TensorScope.open()) {
-                        model.forward(b.images());
+        } else {
+            model.train();
+        }
+        while (true) {
+            try (DataLoader.EpochIterator epoch = loader.iterator()) {
+                while (epoch.hasNext()) {
+                    Batch b = epoch.next();
+                    if (inference) {
+                        try (var ignored = GradMode.noGrad(); var scope = TensorScope.open()) {
+                            model.forward(b.images());
+                        }
+                    } else {
+                        optimizer.zeroGrad();
+                        Tensor loss = criterion.forward(model.forward(b.images()), b.labels());
+                        loss.backward();
+                        long t = Profiler.start();
+                        optimizer.step();
+                        Profiler.forward(t, () -> "sgd step");
+                        loss.releaseGraph();
                     }
                     b.recycle();
                     done += b.size();
+                    if (stop.test(b.size())) {
+                        return done;
+                    }
                 }
             }
-        } else {
-            model.train();
-            for (Batch b : loader) {
-                optimizer.zeroGrad();
-                Tensor loss = criterion.forward(model.forward(b.images()), b.labels());
-                loss.backward();
-                long t = Profiler.start();
-                optimizer.step();
-                Profiler.forward(t, () -> "sgd step");
-                loss.releaseGraph();
-                b.recycle();
-                done += b.size();
-            }
         }
-        return done;
     }
 
     private static long gcCount() {

@@ -12,6 +12,7 @@ class BenchCommandTest {
         TrainCommandTest.Run r = run("bench", "--images", "64", "--warmup", "32", "--threads", "1");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("SimpleTorch bench: SimpleNet training, 3x32x32 images, batch 32")
+                .containsPattern("warm-up \\(not timed\\): 32 images in [0-9.]+ s, as asked")
                 .containsPattern("64 images in [0-9.]+ s: [0-9]+ images/s, [0-9.]+ GFLOPS \\(8\\.97 MFLOP per image\\)")
                 .contains("garbage collections while timed:")
                 .containsPattern("conv2d 16->32 k3x3 s1 p1 @16x16");
@@ -28,7 +29,8 @@ class BenchCommandTest {
         TrainCommandTest.Run inference = run("bench", "--model", "vgg-small", "--inference", "--images", "16",
                 "--warmup", "0", "--batch-size", "8");
         assertThat(inference.exitCode()).as(inference.err()).isZero();
-        assertThat(inference.out()).contains("VggSmall inference").contains("16 images in");
+        assertThat(inference.out()).contains("VggSmall inference").contains("16 images in")
+                .contains("warm-up (not timed): 0 images in 0.0 s, none asked");
     }
 
     @Test
