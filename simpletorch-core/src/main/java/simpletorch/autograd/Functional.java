@@ -281,7 +281,10 @@ public final class Functional {
                 // the convolution's output gradient, unless the backward pass runs from the pool's winners
                 float[] dconv = Conv2dKernels.pooledWeightGrad(g) ? null
                         : BufferPool.take(g.N() * g.OC() * g.OH() * g.OW());
-                Conv2dKernels.backwardReluMaxPool2x2(gradOf(x), gradOf(weight), gradOf(bias), dconv, out.grad(),
+                // The first gradient into x is written, not added (no zero fill first), as in linear
+                boolean addX = x.grad() != null;
+                float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
+                Conv2dKernels.backwardReluMaxPool2x2(dx, addX, gradOf(weight), gradOf(bias), dconv, out.grad(),
                         out.data(), argmax, x.data(), weight.data(), g);
                 if (dconv != null) {
                     BufferPool.give(dconv);

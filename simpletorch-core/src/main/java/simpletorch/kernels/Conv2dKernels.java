@@ -91,9 +91,23 @@ public final class Conv2dKernels {
      */
     public static void backwardReluMaxPool2x2(float[] din, float[] dweight, float[] dbias, float[] dconv, float[] dpool,
                                               float[] out, int[] argmax, float[] in, float[] weight, ConvGeometry g) {
+        backwardReluMaxPool2x2(din, true, dweight, dbias, dconv, dpool, out, argmax, in, weight, g);
+    }
+
+    /**
+     * As {@link #backwardReluMaxPool2x2(float[], float[], float[], float[], float[], float[], int[], float[], float[],
+     * ConvGeometry)}; with {@code accumulateDin} false din is overwritten instead of added into (a gradient nothing has
+     * written yet, whose contents are arbitrary), so that the caller need not zero it first.
+     */
+    public static void backwardReluMaxPool2x2(float[] din, boolean accumulateDin, float[] dweight, float[] dbias,
+                                              float[] dconv, float[] dpool, float[] out, int[] argmax, float[] in,
+                                              float[] weight, ConvGeometry g) {
         if (pooledWeightGrad(g)) {
-            VectorConv2d.backwardReluMaxPool2x2(din, dweight, dbias, dpool, out, argmax, in, weight, g);
+            VectorConv2d.backwardReluMaxPool2x2(din, accumulateDin, dweight, dbias, dpool, out, argmax, in, weight, g);
             return;
+        }
+        if (din != null && !accumulateDin) {
+            ElementwiseKernels.fillZero(din, g.N() * g.C() * g.H() * g.W());
         }
         PoolGeometry pg = new PoolGeometry(g.N(), g.OC(), g.OH(), g.OW(), 2, 2, 2, 2, 0, 0);
         PoolKernels.maxPool2dReluBackward(dconv, dpool, out, argmax, pg, false);

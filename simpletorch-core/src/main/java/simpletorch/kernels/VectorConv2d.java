@@ -306,10 +306,12 @@ final class VectorConv2d {
      * gradient is never written. Partial sums per chunk, added in chunk order. With
      * {@code -Dsimpletorch.pooledInputGrad=false} (to measure) the input gradient is instead one gathered product per
      * image over the pool's gradient written straight into its zero-bordered buffer
-     * ({@link VectorConvInputGrad3x3#addImagesFromPool}).
+     * ({@link VectorConvInputGrad3x3#addImagesFromPool}). Without {@code accumulateDin} din is overwritten (a gradient
+     * nothing has written yet), which spares the caller a pass that zeroes it.
      */
-    static void backwardReluMaxPool2x2(float[] din, float[] dweight, float[] dbias, float[] dpool, float[] out,
-                                       int[] argmax, float[] in, float[] weight, ConvGeometry g) {
+    static void backwardReluMaxPool2x2(float[] din, boolean accumulateDin, float[] dweight, float[] dbias,
+                                       float[] dpool, float[] out, int[] argmax, float[] in, float[] weight,
+                                       ConvGeometry g) {
         int N = g.N(), OC = g.OC();
         int chunks = Parallel.chunks(N);
         // The gathered product's way needs the vector pool's layout; -Dsimpletorch.pooledInputGrad=false measures it
@@ -333,8 +335,13 @@ final class VectorConv2d {
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(chunks * OC);
         Parallel.parallelFor(N, (chunk, from, to) -> {
             if (din != null && pooledInput) {
-                VectorPooledConvInputGrad3x3.addImages(din, dpool, out, argmax, packedWeights, from, to, g);
+                VectorPooledConvInputGrad3x3.addImages(din, accumulateDin, dpool, out, argmax, packedWeights, from,
+                        to, g);
             } else if (din != null) {
+                if (!accumulateDin) { // this product only adds: its chunk's images zeroed first
+                    int image = g.C() * g.H() * g.W();
+                    java.util.Arrays.fill(din, from * image, to * image, 0f);
+                }
                 VectorConvInputGrad3x3.addImagesFromPool(din, dpool, out, argmax, packedWeights, gatheredRows, from,
                         to, g);
             }

@@ -82,16 +82,17 @@ final class VectorPooledConvInputGrad3x3 {
     }
 
     /**
-     * din[n] += the input gradient of image n, for n in [from, to).
+     * din[n] += the input gradient of image n, for n in [from, to); with {@code accumulate} false, din[n] = it
+     * (a gradient nothing has written yet: its old contents are never read).
      *
-     * @param din    [N, C, H, W], added into
+     * @param din    [N, C, H, W], added into or overwritten
      * @param dpool  [N, OC, OH/2, OW/2], the gradient of the pooled output
      * @param out    [N, OC, OH/2, OW/2], the pooled output (after ReLU)
      * @param argmax [N, OC, OH/2, OW/2], each winner's index within its [OH, OW] plane
      * @param wt     the packed weights ({@link #prepare})
      */
-    static void addImages(float[] din, float[] dpool, float[] out, int[] argmax, float[] wt, int from, int to,
-                          ConvGeometry g) {
+    static void addImages(float[] din, boolean accumulate, float[] dpool, float[] out, int[] argmax, float[] wt,
+                          int from, int to, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC(), Cp = paddedChannels(g);
         int Wp = W + 2, row = Wp * Cp, Q = g.OW() / 2, PQ = (g.OH() / 2) * Q;
         int words = (OC + 31) / 32; // 32 output channels a mask
@@ -114,7 +115,7 @@ final class VectorPooledConvInputGrad3x3 {
             java.util.Arrays.fill(tables, 0, corner, 0);
             groups(tables, passed, dpool, out, argmax, n, OC, PQ, W);
             addWindows(d, base, tables, passed, wt, OC, PQ, Q, Wp, Cp);
-            addInterior(din, n * C * H * W, d, base, tables, lanes, C, H, W, Cp);
+            addInterior(din, accumulate, n * C * H * W, d, base, tables, lanes, C, H, W, Cp);
         }
     }
 
@@ -252,18 +253,19 @@ final class VectorPooledConvInputGrad3x3 {
     }
 
     /**
-     * din[dinOff + (c*H + y)*W + x] += d[base + ((y + 1)*(W + 2) + x + 1)*Cp + c]: by {@link VectorTranspose} where
-     * one vector of channels meets rows of whole vectors (C = Cp = L = 16), else L pixels at a time by a gather (lane
-     * i at {@code tables[lanes + i]} = i*Cp) and the rest of a row one by one.
+     * din[dinOff + (c*H + y)*W + x] += d[base + ((y + 1)*(W + 2) + x + 1)*Cp + c] (= without {@code accumulate}): by
+     * {@link VectorTranspose} where one vector of channels meets rows of whole vectors (C = Cp = L = 16), else L
+     * pixels at a time by a gather (lane i at {@code tables[lanes + i]} = i*Cp) and the rest of a row one by one.
+     * Written is the same as added to zeros, bit for bit: d's sums start from +0 and so are never -0.
      */
-    private static void addInterior(float[] din, int dinOff, float[] d, int base, int[] tables, int lanes, int C,
-                                    int H, int W, int Cp) {
+    private static void addInterior(float[] din, boolean accumulate, int dinOff, float[] d, int base, int[] tables,
+                                    int lanes, int C, int H, int W, int Cp) {
         int Wp = W + 2, bound = S.loopBound(W);
         if (C == L && Cp == L && W % L == 0 && VectorTranspose.applies()) { // one 16 x 16 transpose per 16 pixels
             for (int y = 0; y < H; y++) {
                 for (int x0 = 0; x0 < W; x0 += L) {
                     VectorTranspose.transpose(d, base + ((y + 1) * Wp + x0 + 1) * Cp, Cp, din,
-                            dinOff + y * W + x0, H * W, true);
+                            dinOff + y * W + x0, H * W, accumulate);
                 }
             }
             return;
@@ -273,11 +275,11 @@ final class VectorPooledConvInputGrad3x3 {
                 int dst = dinOff + (c * H + y) * W, src = base + ((y + 1) * Wp + 1) * Cp + c;
                 int x = 0;
                 for (; x < bound; x += L, dst += L, src += L * Cp) {
-                    FloatVector.fromArray(S, din, dst).add(FloatVector.fromArray(S, d, src, tables, lanes))
-                            .intoArray(din, dst);
+                    FloatVector v = FloatVector.fromArray(S, d, src, tables, lanes);
+                    (accumulate ? FloatVector.fromArray(S, din, dst).add(v) : v).intoArray(din, dst);
                 }
                 for (; x < W; x++, dst++, src += Cp) {
-                    din[dst] += d[src];
+                    din[dst] = accumulate ? din[dst] + d[src] : d[src];
                 }
             }
         }

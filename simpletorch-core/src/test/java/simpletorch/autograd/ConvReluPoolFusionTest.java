@@ -63,6 +63,44 @@ class ConvReluPoolFusionTest {
         });
     }
 
+    /**
+     * The input's first gradient is written into a recycled buffer, not added to a zeroed one, and a second is added:
+     * x feeding two fused layers gets exactly twice one layer's gradient. The pool holds buffers of NaNs, so that an
+     * element the backward pass failed to write would show.
+     */
+    @ParameterizedTest(name = "N={0} C={1} HxW={2}x{3} OC={4} threads={5}")
+    @CsvSource({
+            "4, 16, 16, 16, 32, 2", // SimpleNet's conv2: the pooled input gradient, 16 x 16 transposes with 16 lanes
+            "3, 16, 14, 14, 32, 1", // rows of part vectors: gathers and a scalar tail
+            "7, 8, 4, 16, 5, 3",    // 8 channels
+            "2, 3, 8, 48, 4, 2",    // the dense backward after the pool's
+            "2, 2, 7, 10, 3, 2"})   // an odd output: the three ops
+    void theFirstInputGradientIsWrittenAndTheNextAdded(int N, int C, int H, int W, int OC, int threads) {
+        Threads.with(threads, () -> {
+            Generator g = new Generator(1201 + N * 31 + C * 7 + H + OC);
+            Tensor x = Tensor.randn(g, N, C, H, W);
+            Tensor weight = Tensor.randn(g, OC, C, 3, 3);
+            Tensor bias = Tensor.randn(g, OC);
+            for (int k = 0; k < 4; k++) { // recycled buffers of the gradient's size, full of NaNs
+                float[] junk = new float[N * C * H * W];
+                java.util.Arrays.fill(junk, Float.NaN);
+                simpletorch.tensor.BufferPool.give(junk);
+            }
+            Tensor once = x.copy().requiresGrad(true), twice = x.copy().requiresGrad(true);
+            Tensor r = Tensor.randn(g, Functional.conv2dReluMaxPool2d(x, weight, bias, 1, 1).shape());
+            Functional.sum(Functional.mul(Functional.conv2dReluMaxPool2d(once, weight, bias, 1, 1), r)).backward();
+            Tensor a = Functional.conv2dReluMaxPool2d(twice, weight, bias, 1, 1);
+            Tensor b = Functional.conv2dReluMaxPool2d(twice, weight, bias, 1, 1);
+            Functional.sum(Functional.add(Functional.mul(a, r), Functional.mul(b, r))).backward();
+            float[] doubled = once.grad().clone();
+            for (int i = 0; i < doubled.length; i++) {
+                assertThat(Float.isNaN(doubled[i])).as("element %d written", i).isFalse();
+                doubled[i] *= 2;
+            }
+            assertThat(twice.grad()).as("two layers' input gradients").containsExactly(doubled);
+        });
+    }
+
     /** A first layer: no input gradient, with and without a bias. */
     @ParameterizedTest(name = "N={0} C={1} HxW={2}x{3} OC={4} bias={5} threads={6}")
     @CsvSource({

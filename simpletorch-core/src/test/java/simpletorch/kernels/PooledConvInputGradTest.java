@@ -48,9 +48,22 @@ class PooledConvInputGradTest {
             float[] wt = new float[VectorPooledConvInputGrad3x3.weightsSize(g)];
             VectorPooledConvInputGrad3x3.prepare(wt, weight, g);
             Parallel.parallelFor(N, (chunk, from, to) ->
-                    VectorPooledConvInputGrad3x3.addImages(din, dpool, out, argmax, wt, from, to, g));
+                    VectorPooledConvInputGrad3x3.addImages(din, true, dpool, out, argmax, wt, from, to, g));
         });
         assertClose("pooled input gradient " + g, din, expected, Conv2dKernelsTest.ATOL, Conv2dKernelsTest.RTOL);
+
+        // Overwriting (a gradient nothing has written yet) is adding to zeros, bit for bit, whatever din held
+        float[] added = new float[din0.length], written = new float[din0.length];
+        java.util.Arrays.fill(written, Float.NaN);
+        Threads.with(threads, () -> {
+            float[] wt = new float[VectorPooledConvInputGrad3x3.weightsSize(g)];
+            VectorPooledConvInputGrad3x3.prepare(wt, weight, g);
+            Parallel.parallelFor(N, (chunk, from, to) -> {
+                VectorPooledConvInputGrad3x3.addImages(added, true, dpool, out, argmax, wt, from, to, g);
+                VectorPooledConvInputGrad3x3.addImages(written, false, dpool, out, argmax, wt, from, to, g);
+            });
+        });
+        assertThat(written).as("written over NaNs " + g).containsExactly(added);
 
         // The dense alternative that -Dsimpletorch.pooledInputGrad=false measures: the pool's gradient written into a
         // zero-bordered buffer, one gathered product per image (the vector pool's layout: rows and pooled planes of
@@ -88,7 +101,7 @@ class PooledConvInputGradTest {
         float[] wt = new float[VectorPooledConvInputGrad3x3.weightsSize(g)];
         VectorPooledConvInputGrad3x3.prepare(wt, weight, g);
         float[] din = new float[8 * 16];
-        VectorPooledConvInputGrad3x3.addImages(din, dpool, out, argmax, wt, 0, 1, g);
+        VectorPooledConvInputGrad3x3.addImages(din, true, dpool, out, argmax, wt, 0, 1, g);
         for (int c = 0; c < 8; c++) {
             for (int i = 0; i < 16; i++) {
                 // the centre tap of channel 1's winners, (1,1) (1,3) (3,1) (3,3), reaches exactly those pixels
