@@ -84,32 +84,33 @@ final class VectorLinear {
     }
 
     /**
-     * din (+)= dout * weight; without accumulation din's columns are overwritten. Split over din's columns in blocks
-     * of two vectors (a cache line on AVX2): each block's weights, two vectors of each output row, serve every row of
-     * the batch, four rows at a time in eight accumulators, each element's sum over the outputs kept in a register
-     * and stored once, the multiply-adds in output order as a row of axpys would do them. The weights are read from a
-     * copy whose rows are a cache line further apart: SimpleNet's head has rows of 2,048 floats, 8 KB, so that a
-     * block's ten rows fall into one set of the 8-way L1 cache and do not stay there for the batch (without the copy
-     * this loop was no faster than the one it replaced, which ran along each row of din and read all 80 KB of weights
-     * once per row of the batch). Measured on AVX2 (SimpleNet's head, batch 32, minima of 1,000 calls, three JVMs
-     * each way alternating): 58-71 -> 32 us on one thread; on two, 18-36 -> 19-39 us (the machine's noise; the copy
-     * runs on the caller). The same sums bit for bit as the loop it replaced.
+     * din (+)= dout * weight; without accumulation din's rows are overwritten. Split over the batch's rows, as the
+     * forward pass and the convolutions are: each worker writes the rows of the images it will most likely take in
+     * the layer below's backward pass, which reads them right after (split over din's columns instead, every image's
+     * gradient was half written on the other core, and the convolution's backward read that half from there: ~230 ns
+     * a cache line between this Zen 5 machine's two vCPUs). Within a chunk, for each block of two vectors of columns,
+     * the block's weights (two vectors of each output row) serve every row of the chunk, four rows at a time in eight
+     * accumulators (then two, then one), each element's sum over the outputs kept in a register and stored once, the
+     * multiply-adds in output order as a row of axpys would do them. The weights are read from a copy whose rows are a
+     * cache line further apart: SimpleNet's head has rows of 2,048 floats, 8 KB, so that a block's ten rows fall into
+     * one set of AVX2's 8-way L1 cache and do not stay there (without the copy this loop was no faster than the one
+     * it replaced, which ran along each row of din and read all 80 KB of weights once per row of the batch). Measured
+     * on AVX2 (SimpleNet's head, batch 32, minima of 1,000 calls, three JVMs each way alternating): 58-71 -> 32 us on
+     * one thread. The same sums bit for bit as the loop it replaced, whatever the split.
      */
     static void backwardInput(float[] din, boolean accumulate, float[] dout, float[] weight, int B, int IN, int OUT) {
-        int block = 2 * L, blocks = (IN + block - 1) / block;
+        int block = 2 * L, whole = IN / block * block;
         int ldw = IN + ROW_PAD; // rows of the copy one cache line further apart than a multiple of 4 KB
         float[] w = Scratch.get(Scratch.WEIGHTS, OUT * ldw); // the caller's, read by every worker
         for (int o = 0; o < OUT; o++) {
             System.arraycopy(weight, o * IN, w, o * ldw, IN);
         }
-        split(blocks, (long) B * IN * OUT, (worker, from, to) -> {
-            for (int k = from; k < to; k++) {
-                int i = k * block;
-                if (i + block <= IN) {
-                    inputColumns(din, accumulate, dout, w, ldw, i, B, IN, OUT);
-                } else {
-                    inputTail(din, accumulate, dout, w, ldw, i, B, IN, OUT);
-                }
+        split(B, (long) B * IN * OUT, (worker, from, to) -> {
+            for (int i = 0; i < whole; i += block) {
+                inputColumns(din, accumulate, dout, w, ldw, i, from, to, IN, OUT);
+            }
+            if (whole < IN) {
+                inputTail(din, accumulate, dout, w, ldw, whole, from, to, IN, OUT);
             }
         });
     }
@@ -124,11 +125,11 @@ final class VectorLinear {
      * epoch's samples).
      */
 
-    /** din's columns [i, i + 2L) of every row, for {@link #backwardInput}. */
+    /** din's columns [i, i + 2L) of rows [from, to), for {@link #backwardInput}. */
     private static void inputColumns(float[] din, boolean accumulate, float[] dout, float[] weight, int ldw, int i,
-                                     int B, int IN, int OUT) {
-        int b = 0;
-        for (; b + 4 <= B; b += 4) {
+                                     int from, int to, int IN, int OUT) {
+        int b = from;
+        for (; b + 4 <= to; b += 4) {
             int r0 = b * IN + i, r1 = r0 + IN, r2 = r1 + IN, r3 = r2 + IN;
             FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
             if (accumulate) {
@@ -174,7 +175,28 @@ final class VectorLinear {
             a30.intoArray(din, r3);
             a31.intoArray(din, r3 + L);
         }
-        for (; b < B; b++) { // the last rows, one at a time
+        if (b + 2 <= to) { // two rows: a chunk's rows need not come in fours
+            int r0 = b * IN + i, r1 = r0 + IN;
+            FloatVector a00 = accumulate ? FloatVector.fromArray(S, din, r0) : FloatVector.zero(S);
+            FloatVector a01 = accumulate ? FloatVector.fromArray(S, din, r0 + L) : FloatVector.zero(S);
+            FloatVector a10 = accumulate ? FloatVector.fromArray(S, din, r1) : FloatVector.zero(S);
+            FloatVector a11 = accumulate ? FloatVector.fromArray(S, din, r1 + L) : FloatVector.zero(S);
+            for (int o = 0, w = i, d = b * OUT; o < OUT; o++, w += ldw, d++) {
+                FloatVector w0 = FloatVector.fromArray(S, weight, w), w1 = FloatVector.fromArray(S, weight, w + L);
+                FloatVector g = FloatVector.broadcast(S, dout[d]);
+                a00 = g.fma(w0, a00);
+                a01 = g.fma(w1, a01);
+                g = FloatVector.broadcast(S, dout[d + OUT]);
+                a10 = g.fma(w0, a10);
+                a11 = g.fma(w1, a11);
+            }
+            a00.intoArray(din, r0);
+            a01.intoArray(din, r0 + L);
+            a10.intoArray(din, r1);
+            a11.intoArray(din, r1 + L);
+            b += 2;
+        }
+        if (b < to) { // the last row
             int r = b * IN + i;
             FloatVector a0 = accumulate ? FloatVector.fromArray(S, din, r) : FloatVector.zero(S);
             FloatVector a1 = accumulate ? FloatVector.fromArray(S, din, r + L) : FloatVector.zero(S);
@@ -189,12 +211,12 @@ final class VectorLinear {
     }
 
     /**
-     * din's last columns [i, IN), fewer than 2L, of every row: a row of axpys (whole vectors multiply-added, the rest
+     * din's last columns [i, IN), fewer than 2L, of rows [from, to): a row of axpys (whole vectors multiply-added, the rest
      * one by one), as before.
      */
-    private static void inputTail(float[] din, boolean accumulate, float[] dout, float[] weight, int ldw, int i, int B,
-                                  int IN, int OUT) {
-        for (int b = 0; b < B; b++) {
+    private static void inputTail(float[] din, boolean accumulate, float[] dout, float[] weight, int ldw, int i,
+                                  int from, int to, int IN, int OUT) {
+        for (int b = from; b < to; b++) {
             if (!accumulate) {
                 java.util.Arrays.fill(din, b * IN + i, (b + 1) * IN, 0f);
             }
