@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
  * threads more than one (the Zen 5 machine, SimpleNet at batch 32: compiler time still growing at step 750-1,850,
  * `bench` 1.37-1.53x two threads against one after the old fixed 3,200 images, 1.56-1.74x after 25,600;
  * docs/BENCHMARKS.md). So by default the warm-up runs until the compilers have been idle for {@link #QUIET_STEPS}
- * steps, at least {@link #MIN_IMAGES} images and at most {@link #MAX_IMAGES} images or {@link #MAX_NANOS}.
+ * steps (compiling for at most {@link #QUIET_SHARE} of their time), at least {@link #MIN_IMAGES} images and at most {@link #MAX_IMAGES} images or {@link #MAX_NANOS}.
  */
 final class WarmUp {
     /** Images the automatic warm-up runs at least: the old fixed default. */
@@ -23,15 +23,20 @@ final class WarmUp {
     /** Steps over which the compilers must have been idle. */
     static final int QUIET_STEPS = 100;
     /**
-     * Compiler time (ms) that still counts as idle over {@link #QUIET_STEPS} steps: a step's rarely called methods
-     * reach their thresholds for a long while, each a millisecond or two.
+     * Compiler time that still counts as idle over {@link #QUIET_STEPS} steps, as a share of their wall time (and at
+     * least {@link #QUIET_MIN_MILLIS}): a step's rarely called methods reach their thresholds for a long while, each a
+     * millisecond or two. A share, so that the rule means the same for steps of 32 training images (~1 ms each here)
+     * and of 256 inference images (~4 ms).
      */
-    static final long QUIET_MILLIS = 2;
+    static final double QUIET_SHARE = 0.02;
+    /** The compilers report whole milliseconds. */
+    static final long QUIET_MIN_MILLIS = 1;
 
     private final Integer fixedImages;
     private final LongSupplier compileMillis;
     private final LongSupplier nanoTime;
-    private final long[] history = new long[QUIET_STEPS + 1]; // compile time after step k, in a ring
+    private final long[] history = new long[QUIET_STEPS + 1]; // compile time (ms) after step k, in a ring
+    private final long[] times = new long[QUIET_STEPS + 1]; // the clock (ns) after step k, in a ring
     private long start = -1;
     private int steps;
     private int images;
@@ -81,21 +86,23 @@ final class WarmUp {
             reason = "as asked";
             return images >= fixedImages;
         }
-        long now = compileMillis.getAsLong();
+        long now = compileMillis.getAsLong(), clock = nanoTime.getAsLong();
         history[steps % history.length] = now;
+        times[steps % times.length] = clock;
         if (images >= MAX_IMAGES) {
             reason = "the limit of " + MAX_IMAGES + " images, the JIT still compiling";
             return true;
         }
-        if (nanoTime.getAsLong() - start >= MAX_NANOS) {
+        if (clock - start >= MAX_NANOS) {
             reason = "the limit of " + MAX_NANOS / 1_000_000_000L + " s, the JIT still compiling";
             return true;
         }
         if (images < MIN_IMAGES || steps <= QUIET_STEPS) {
             return false;
         }
-        long before = history[(steps - QUIET_STEPS) % history.length];
-        if (now - before <= QUIET_MILLIS) {
+        int then = (steps - QUIET_STEPS) % history.length;
+        double allowed = Math.max(QUIET_MIN_MILLIS, QUIET_SHARE * (clock - times[then]) / 1e6);
+        if (now - history[then] <= allowed) {
             reason = "until the JIT compilers had been idle for " + QUIET_STEPS + " steps";
             return true;
         }

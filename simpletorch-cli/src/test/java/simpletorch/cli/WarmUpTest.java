@@ -66,7 +66,7 @@ class WarmUpTest {
         WarmUp warm = WarmUp.untilCompiled(() -> clock[1], () -> clock[0]);
         long[] ms = new long[1_000];
         for (int s = 0; s < ms.length; s++) {
-            ms[s] = (s >= 150 ? WarmUp.QUIET_MILLIS : 0) + (s >= 300 ? 50 : 0); // 2 ms at step 151: idle; 50 at 301
+            ms[s] = (s >= 50 ? 2 : 0) + (s >= 300 ? 50 : 0); // 2 ms in a 100 ms window: idle (2%); 50 ms later
         }
         assertThat(stepsUntilDone(warm, ms, clock)).isEqualTo(WarmUp.QUIET_STEPS + 1);
         WarmUp later = WarmUp.untilCompiled(() -> clock[1], () -> clock[0]);
@@ -75,6 +75,31 @@ class WarmUpTest {
             busy[s] = s < 250 ? 10L * s : 2_500; // compiling until step 250
         }
         assertThat(stepsUntilDone(later, busy, clock)).isEqualTo(251 + WarmUp.QUIET_STEPS);
+    }
+
+    @Test
+    void idleIsAShareOfTheWindowsTimeSoLongerStepsMayCompileMore() {
+        long[] ms = new long[2_000];
+        for (int s = 0; s < ms.length; s++) {
+            ms[s] = s / 25; // a millisecond of compiling every 25 steps: 4 ms per 100 steps
+        }
+        long[] fast = {0, 0}; // 1 ms a step: 4 ms of 100 is 4%, not idle
+        WarmUp training = WarmUp.untilCompiled(() -> fast[1], () -> fast[0]);
+        stepsUntilDone(training, ms, fast);
+        assertThat(training.reason()).contains("64000 images");
+        long[] slow = {0, 0}; // 4 ms a step: 4 ms of 400 is 1%, idle
+        WarmUp inference = WarmUp.untilCompiled(() -> slow[1], () -> slow[0]);
+        int step = 0;
+        while (true) {
+            slow[1] = ms[step];
+            step++;
+            if (inference.stepDone(32)) {
+                break;
+            }
+            slow[0] += 4_000_000;
+        }
+        assertThat(step).isEqualTo(WarmUp.QUIET_STEPS + 1);
+        assertThat(inference.reason()).contains("idle for 100 steps");
     }
 
     @Test
