@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Two threads against one: `./simpletorch bench` on 1 and on 2 threads, alternating, and the ratio of each pair.
+
+Runs `./simpletorch bench --images N --threads 1` and then the same with `--threads 2`, PAIRS times, and prints each
+pair's images/s and ratio, then the medians and how many pairs reached 1.7x (the performance issue's goal). Each
+`bench` warms up, untimed, until the JIT compilers are idle. The machine's speed drifts from minute to minute: only
+alternating pairs compare. It builds first (`./simpletorch --version`), so that no run times the launcher's build.
+docs/BENCHMARKS.md quotes this script's output.
+
+  python3 benchmarks/thread_pairs.py 10                  # from the repository root
+  python3 benchmarks/thread_pairs.py 10 --images 50000   # a whole epoch's worth of images per run
+"""
+import argparse, os, re, statistics, subprocess, sys
+
+
+def images_per_second(root, threads, images):
+    cmd = ["./simpletorch", "bench", "--images", str(images), "--threads", str(threads)]
+    p = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        sys.exit("%s failed (exit %d):\n%s" % (" ".join(cmd), p.returncode, p.stdout[-2000:]))
+    m = re.search(r"^\d+ images in [\d.]+ s: (\d+) images/s", p.stdout, re.M)
+    if not m:
+        sys.exit("no images/s line in the output of %s:\n%s" % (" ".join(cmd), p.stdout[-2000:]))
+    return int(m.group(1))
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("pairs", type=int, nargs="?", default=10)
+    ap.add_argument("--images", type=int, default=25600, help="images timed per run (default: 25600)")
+    a = ap.parse_args()
+    if a.pairs < 1:
+        ap.error("pairs must be at least 1, got %d" % a.pairs)
+    if a.images < 1:
+        ap.error("--images must be at least 1, got %d" % a.images)
+    subprocess.run(["./simpletorch", "--version"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True)
+    ones, twos, ratios = [], [], []
+    for i in range(a.pairs):
+        one = images_per_second(root, 1, a.images)
+        two = images_per_second(root, 2, a.images)
+        ones.append(one)
+        twos.append(two)
+        ratios.append(two / one)
+        print("pair %d: %d images/s on 1 thread, %d on 2 (%.2fx)" % (i + 1, one, two, two / one), flush=True)
+    print("median of %d pairs: %.0f and %.0f images/s, ratio %.2fx (%.2f-%.2f; %d at 1.7x or more)"
+          % (len(ratios), statistics.median(ones), statistics.median(twos), statistics.median(ratios), min(ratios),
+             max(ratios), sum(r >= 1.7 for r in ratios)))
+
+
+if __name__ == "__main__":
+    main()
