@@ -91,7 +91,8 @@ final class BenchCommand implements Callable<Integer> {
                 Gemm.vectorEnabled() ? "on" : "off (run with --add-modules jdk.incubator.vector)");
         out.flush();
 
-        ImageDataset data = FakeData.create(Math.max(images, warmup == null ? 0 : warmup), channels, size, size, 10, 42);
+        int fixedWarmup = warmup == null ? 0 : warmup;
+        ImageDataset data = FakeData.create(Math.max(images, fixedWarmup), channels, size, size, 10, 42);
         Generator.manualSeed(42);
         Module net = Models.create(entry.name(), channels, size, size, 10);
         SGD optimizer = new SGD(net.parameters(), 0.01);

@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
  * threads more than one (the Zen 5 machine, SimpleNet at batch 32: compiler time still growing at step 750-1,850,
  * `bench` 1.37-1.53x two threads against one after the old fixed 3,200 images, 1.56-1.74x after 25,600;
  * docs/BENCHMARKS.md). So by default the warm-up runs until the compilers have been idle for {@link #QUIET_STEPS}
- * steps (compiling for at most {@link #QUIET_SHARE} of their time), at least {@link #MIN_IMAGES} images and at most {@link #MAX_IMAGES} images or {@link #MAX_NANOS}.
+ * steps (compiling for at most {@link #QUIET_SHARE} of their time), at least {@link #MIN_IMAGES} images and at most
+ * {@link #MAX_IMAGES} images or {@link #MAX_NANOS} nanoseconds.
  */
 final class WarmUp {
     /** Images the automatic warm-up runs at least: the old fixed default. */

@@ -90,11 +90,11 @@ final class VectorLinear {
      * gradient was half written on the other core, and the convolution's backward read that half from there: ~230 ns
      * a cache line between this Zen 5 machine's two vCPUs). Within a chunk, for each block of two vectors of columns,
      * the block's weights (two vectors of each output row) serve every row of the chunk, four rows at a time in eight
-     * accumulators (then two, then one), each element's sum over the outputs kept in a register and stored once, the
-     * multiply-adds in output order as a row of axpys would do them. The weights are read from a copy whose rows are a
-     * cache line further apart: SimpleNet's head has rows of 2,048 floats, 8 KB, so that a block's ten rows fall into
-     * one set of AVX2's 8-way L1 cache and do not stay there (without the copy this loop was no faster than the one
-     * it replaced, which ran along each row of din and read all 80 KB of weights once per row of the batch). Measured
+     * accumulators (the last rows one at a time), each element's sum over the outputs kept in a register and stored
+     * once, the multiply-adds in output order as a row of axpys would do them. The weights are read from a copy whose
+     * rows are a cache line further apart: SimpleNet's head has rows of 2,048 floats, 8 KB, so that a block's ten rows
+     * fall into one set of AVX2's 8-way L1 cache and do not stay there (without the copy this loop was no faster than
+     * the one it replaced, which ran along each row of din and read all 80 KB of weights once per row of the batch). Measured
      * on AVX2 (SimpleNet's head, batch 32, minima of 1,000 calls, three JVMs each way alternating): 58-71 -> 32 us on
      * one thread. The same sums bit for bit as the loop it replaced, whatever the split.
      */
@@ -175,28 +175,7 @@ final class VectorLinear {
             a30.intoArray(din, r3);
             a31.intoArray(din, r3 + L);
         }
-        if (b + 2 <= to) { // two rows: a chunk's rows need not come in fours
-            int r0 = b * IN + i, r1 = r0 + IN;
-            FloatVector a00 = accumulate ? FloatVector.fromArray(S, din, r0) : FloatVector.zero(S);
-            FloatVector a01 = accumulate ? FloatVector.fromArray(S, din, r0 + L) : FloatVector.zero(S);
-            FloatVector a10 = accumulate ? FloatVector.fromArray(S, din, r1) : FloatVector.zero(S);
-            FloatVector a11 = accumulate ? FloatVector.fromArray(S, din, r1 + L) : FloatVector.zero(S);
-            for (int o = 0, w = i, d = b * OUT; o < OUT; o++, w += ldw, d++) {
-                FloatVector w0 = FloatVector.fromArray(S, weight, w), w1 = FloatVector.fromArray(S, weight, w + L);
-                FloatVector g = FloatVector.broadcast(S, dout[d]);
-                a00 = g.fma(w0, a00);
-                a01 = g.fma(w1, a01);
-                g = FloatVector.broadcast(S, dout[d + OUT]);
-                a10 = g.fma(w0, a10);
-                a11 = g.fma(w1, a11);
-            }
-            a00.intoArray(din, r0);
-            a01.intoArray(din, r0 + L);
-            a10.intoArray(din, r1);
-            a11.intoArray(din, r1 + L);
-            b += 2;
-        }
-        if (b < to) { // the last row
+        for (; b < to; b++) { // the last rows, one at a time: a chunk's rows need not come in fours
             int r = b * IN + i;
             FloatVector a0 = accumulate ? FloatVector.fromArray(S, din, r) : FloatVector.zero(S);
             FloatVector a1 = accumulate ? FloatVector.fromArray(S, din, r + L) : FloatVector.zero(S);
@@ -211,8 +190,8 @@ final class VectorLinear {
     }
 
     /**
-     * din's last columns [i, IN), fewer than 2L, of rows [from, to): a row of axpys (whole vectors multiply-added, the rest
-     * one by one), as before.
+     * din's last columns [i, IN), fewer than 2L, of rows [from, to): a row of axpys (whole vectors multiply-added,
+     * the rest one by one), as before.
      */
     private static void inputTail(float[] din, boolean accumulate, float[] dout, float[] weight, int ldw, int i,
                                   int from, int to, int IN, int OUT) {
