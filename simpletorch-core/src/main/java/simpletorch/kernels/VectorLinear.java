@@ -89,34 +89,38 @@ final class VectorLinear {
      * the layer below's backward pass, which reads them right after (split over din's columns instead, every image's
      * gradient was half written on the other core, and the convolution's backward read that half from there: ~230 ns
      * a cache line between this Zen 5 machine's two vCPUs). Within a chunk, for each block of two vectors of columns,
-     * the block's weights (two vectors of each output row) serve every row of the chunk, four rows at a time in eight
-     * accumulators (the last rows one at a time), each element's sum over the outputs kept in a register and stored
-     * once, the multiply-adds in output order as a row of axpys would do them. The weights are read from a copy whose
-     * rows are a cache line further apart: SimpleNet's head has rows of 2,048 floats, 8 KB, so that a block's ten rows
-     * fall into one set of AVX2's 8-way L1 cache and do not stay there (without the copy this loop was no faster than
-     * the one it replaced, which ran along each row of din and read all 80 KB of weights once per row of the batch). Measured
-     * on AVX2 (SimpleNet's head, batch 32, minima of 1,000 calls, three JVMs each way alternating): 58-71 -> 32 us on
-     * one thread. The same sums bit for bit as the loop it replaced, whatever the split.
+     * the block's weights (two vectors of each output row) are copied next to each other ({@link #packColumns}) and
+     * serve every row of the chunk, four rows at a time in eight accumulators (the last rows one at a time), each
+     * element's sum over the outputs kept in a register and stored once, the multiply-adds in output order as a row
+     * of axpys would do them. The copy keeps the block in L1: SimpleNet's head has rows of 2,048 floats, 8 KB, so that
+     * a block's ten rows fall into one set of AVX2's 8-way L1 cache and do not stay there (read in place, this loop
+     * had been no faster than the one it replaced, which ran along each row of din and read all 80 KB of weights once
+     * per row of the batch; with a padded copy of all the weights, AVX2, minima of 1,000 calls: 58-71 -> 32 us on one
+     * thread). The copy is made block by block by each worker, not whole by the caller first: that serial 80 KB copy
+     * was the largest piece of a two-thread step's work outside parallel loops (JFR, Zen 5: 131 of 822 samples). The
+     * same sums bit for bit as the loop it replaced, whatever the split.
      */
     static void backwardInput(float[] din, boolean accumulate, float[] dout, float[] weight, int B, int IN, int OUT) {
         int block = 2 * L, whole = IN / block * block;
-        int ldw = IN + ROW_PAD; // rows of the copy one cache line further apart than a multiple of 4 KB
-        float[] w = Scratch.get(Scratch.WEIGHTS, OUT * ldw); // the caller's, read by every worker
-        for (int o = 0; o < OUT; o++) {
-            System.arraycopy(weight, o * IN, w, o * ldw, IN);
-        }
         split(B, (long) B * IN * OUT, (worker, from, to) -> {
+            float[] w = Scratch.get(Scratch.WEIGHTS, OUT * block); // this worker's: [OUT][2L], one block at a time
             for (int i = 0; i < whole; i += block) {
-                inputColumns(din, accumulate, dout, w, ldw, i, from, to, IN, OUT);
+                packColumns(w, weight, i, IN, OUT);
+                inputColumns(din, accumulate, dout, w, i, from, to, IN, OUT);
             }
             if (whole < IN) {
-                inputTail(din, accumulate, dout, w, ldw, whole, from, to, IN, OUT);
+                inputTail(din, accumulate, dout, weight, whole, from, to, IN, OUT);
             }
         });
     }
 
-    /** Floats added to each row of the weights' copy in {@link #backwardInput}: a cache line. */
-    private static final int ROW_PAD = 16;
+    /** w[o*2L + j] = weight[o*IN + i + j] for j < 2L: the weights of din's columns [i, i + 2L). */
+    private static void packColumns(float[] w, float[] weight, int i, int IN, int OUT) {
+        for (int o = 0, src = i, dst = 0; o < OUT; o++, src += IN, dst += 2 * L) {
+            FloatVector.fromArray(S, weight, src).intoArray(w, dst);
+            FloatVector.fromArray(S, weight, src + L).intoArray(w, dst + L);
+        }
+    }
 
     /*
      * The backward passes' work in methods called once per block of columns: called often from the first step on,
@@ -125,9 +129,9 @@ final class VectorLinear {
      * epoch's samples).
      */
 
-    /** din's columns [i, i + 2L) of rows [from, to), for {@link #backwardInput}. */
-    private static void inputColumns(float[] din, boolean accumulate, float[] dout, float[] weight, int ldw, int i,
-                                     int from, int to, int IN, int OUT) {
+    /** din's columns [i, i + 2L) of rows [from, to), for {@link #backwardInput}; w is their weights' block. */
+    private static void inputColumns(float[] din, boolean accumulate, float[] dout, float[] w, int i, int from, int to,
+                                     int IN, int OUT) {
         int b = from;
         for (; b + 4 <= to; b += 4) {
             int r0 = b * IN + i, r1 = r0 + IN, r2 = r1 + IN, r3 = r2 + IN;
@@ -151,8 +155,8 @@ final class VectorLinear {
                 a30 = a00;
                 a31 = a00;
             }
-            for (int o = 0, w = i, d = b * OUT; o < OUT; o++, w += ldw, d++) {
-                FloatVector w0 = FloatVector.fromArray(S, weight, w), w1 = FloatVector.fromArray(S, weight, w + L);
+            for (int o = 0, k = 0, d = b * OUT; o < OUT; o++, k += 2 * L, d++) {
+                FloatVector w0 = FloatVector.fromArray(S, w, k), w1 = FloatVector.fromArray(S, w, k + L);
                 FloatVector g = FloatVector.broadcast(S, dout[d]);
                 a00 = g.fma(w0, a00);
                 a01 = g.fma(w1, a01);
@@ -179,10 +183,10 @@ final class VectorLinear {
             int r = b * IN + i;
             FloatVector a0 = accumulate ? FloatVector.fromArray(S, din, r) : FloatVector.zero(S);
             FloatVector a1 = accumulate ? FloatVector.fromArray(S, din, r + L) : FloatVector.zero(S);
-            for (int o = 0, w = i, d = b * OUT; o < OUT; o++, w += ldw, d++) {
+            for (int o = 0, k = 0, d = b * OUT; o < OUT; o++, k += 2 * L, d++) {
                 FloatVector g = FloatVector.broadcast(S, dout[d]);
-                a0 = g.fma(FloatVector.fromArray(S, weight, w), a0);
-                a1 = g.fma(FloatVector.fromArray(S, weight, w + L), a1);
+                a0 = g.fma(FloatVector.fromArray(S, w, k), a0);
+                a1 = g.fma(FloatVector.fromArray(S, w, k + L), a1);
             }
             a0.intoArray(din, r);
             a1.intoArray(din, r + L);
@@ -193,14 +197,14 @@ final class VectorLinear {
      * din's last columns [i, IN), fewer than 2L, of rows [from, to): a row of axpys (whole vectors multiply-added,
      * the rest one by one), as before.
      */
-    private static void inputTail(float[] din, boolean accumulate, float[] dout, float[] weight, int ldw, int i,
-                                  int from, int to, int IN, int OUT) {
+    private static void inputTail(float[] din, boolean accumulate, float[] dout, float[] weight, int i, int from,
+                                  int to, int IN, int OUT) {
         for (int b = from; b < to; b++) {
             if (!accumulate) {
                 java.util.Arrays.fill(din, b * IN + i, (b + 1) * IN, 0f);
             }
             for (int o = 0; o < OUT; o++) {
-                axpy(din, b * IN + i, dout[b * OUT + o], weight, o * ldw + i, IN - i);
+                axpy(din, b * IN + i, dout[b * OUT + o], weight, o * IN + i, IN - i);
             }
         }
     }
