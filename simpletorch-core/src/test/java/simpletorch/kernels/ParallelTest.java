@@ -149,6 +149,33 @@ class ParallelTest {
         assertThat(small).containsExactly(0, 1);
     }
 
+    /**
+     * A worker idle for longer than {@link Parallel#SPIN_NANOS} parks, and the next loop wakes it (the caller unparks
+     * only parked workers): its chunks, each long enough for the caller not to take them all first, are then shared.
+     */
+    @Test
+    void aParkedWorkerIsWokenByTheNextLoop() throws InterruptedException {
+        Threads.with(2, () -> {
+            for (int round = 0; round < 3; round++) {
+                try {
+                    Thread.sleep(Parallel.SPIN_NANOS / 1_000_000 * 5); // the worker parks
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                List<String> threads = Collections.synchronizedList(new ArrayList<>());
+                Parallel.parallelForEach(8, (chunk, from, to) -> { // 8 chunks of one index
+                    threads.add(Thread.currentThread().getName());
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                assertThat(threads).as("round %d", round).hasSize(8).contains("simpletorch-worker-1");
+            }
+        });
+    }
+
     @Test
     void threadCountMustBePositive() {
         assertThatThrownBy(() -> Parallel.setThreads(0)).isInstanceOf(IllegalArgumentException.class)
