@@ -142,27 +142,29 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             model.train();
         }
-        while (true) {
-            try (DataLoader.EpochIterator epoch = loader.iterator()) {
-                while (epoch.hasNext()) {
-                    Batch b = epoch.next();
-                    if (inference) {
-                        try (var ignored = GradMode.noGrad(); var scope = TensorScope.open()) {
-                            model.forward(b.images());
+        try (var noGrad = inference ? GradMode.noGrad() : null) { // once for the whole run, not per batch
+            while (true) {
+                try (DataLoader.EpochIterator epoch = loader.iterator()) {
+                    while (epoch.hasNext()) {
+                        Batch b = epoch.next();
+                        if (inference) {
+                            try (var scope = TensorScope.open()) {
+                                model.forward(b.images());
+                            }
+                        } else {
+                            optimizer.zeroGrad();
+                            Tensor loss = criterion.forward(model.forward(b.images()), b.labels());
+                            loss.backward();
+                            long t = Profiler.start();
+                            optimizer.step();
+                            Profiler.forward(t, () -> "sgd step");
+                            loss.releaseGraph();
                         }
-                    } else {
-                        optimizer.zeroGrad();
-                        Tensor loss = criterion.forward(model.forward(b.images()), b.labels());
-                        loss.backward();
-                        long t = Profiler.start();
-                        optimizer.step();
-                        Profiler.forward(t, () -> "sgd step");
-                        loss.releaseGraph();
-                    }
-                    b.recycle();
-                    done += b.size();
-                    if (stop.test(b.size())) {
-                        return done;
+                        b.recycle();
+                        done += b.size();
+                        if (stop.test(b.size())) {
+                            return done;
+                        }
                     }
                 }
             }

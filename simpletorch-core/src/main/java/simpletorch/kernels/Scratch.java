@@ -33,7 +33,9 @@ final class Scratch {
      * {@link VectorPooledConvWeightGrad3x3}, one after the other in a worker's loop).
      */
     static final int PASSED_GRADS = 15;
-    private static final int SLOTS = 16;
+    /** A worker's copy of one block of a linear layer's weight columns ({@code VectorLinear.backwardInput}). */
+    static final int WEIGHT_BLOCK = 16;
+    private static final int SLOTS = 17;
 
     /**
      * Where a kernel starts its data in a buffer from {@link #aligned}: the float at this index lies on a 64-byte

@@ -103,7 +103,7 @@ final class VectorLinear {
     static void backwardInput(float[] din, boolean accumulate, float[] dout, float[] weight, int B, int IN, int OUT) {
         int block = 2 * L, whole = IN / block * block;
         split(B, (long) B * IN * OUT, (worker, from, to) -> {
-            float[] w = Scratch.get(Scratch.WEIGHTS, OUT * block); // this worker's: [OUT][2L], one block at a time
+            float[] w = Scratch.get(Scratch.WEIGHT_BLOCK, OUT * block); // this worker's: [OUT][2L], a block at a time
             for (int i = 0; i < whole; i += block) {
                 packColumns(w, weight, i, IN, OUT);
                 inputColumns(din, accumulate, dout, w, i, from, to, IN, OUT);
