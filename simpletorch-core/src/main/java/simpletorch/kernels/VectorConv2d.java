@@ -201,7 +201,10 @@ final class VectorConv2d {
         float[] weightT = wt;
         int[] gatheredRows = bRow;
         boolean transposed = weightGradTransposed(OC, CKK);
-        boolean direct = DIRECT_WEIGHT_GRAD && VectorConvWeightGrad3x3.applies(g);
+        // Output channels in whole pairs of vectors: the weight gradient with vectors along them (see its class)
+        boolean channelVectors = dweight != null && VectorChannelWeightGrad3x3.applies(g);
+        boolean direct = !channelVectors && DIRECT_WEIGHT_GRAD && VectorConvWeightGrad3x3.applies(g);
+        boolean gemmWeightGrad = dweight != null && !direct && !channelVectors;
         // With enough output channels the direct weight gradient is split over blocks of them (a second loop, below,
         // one chunk per block, so a thread that falls behind leaves blocks to the other): the first loop pads each
         // image into buffers of the calling thread that every worker reads, and no partial sums are zeroed or added
@@ -210,22 +213,30 @@ final class VectorConv2d {
         // in worker order, so the result depends on the thread count but not on scheduling.
         boolean splitChannels = dweight != null && direct
                 && VectorConvWeightGrad3x3.blocks(g) >= VectorConvWeightGrad3x3.MIN_SPLIT_BLOCKS;
-        float[] x = splitChannels ? Scratch.get(Scratch.SHARED_PADDED_IN, VectorConvWeightGrad3x3.paddedInSize(g)) : null;
+        float[] x = splitChannels ? Scratch.get(Scratch.SHARED_PADDED_IN, VectorConvWeightGrad3x3.paddedInSize(g))
+                : channelVectors ? Scratch.get(Scratch.SHARED_PADDED_IN, VectorChannelWeightGrad3x3.paddedInSize(g))
+                : null;
         float[] dPadded = splitChannels && !VectorConvWeightGrad3x3.readsOutputGradInPlace(g)
-                ? Scratch.get(Scratch.SHARED_PADDED_OUT, VectorConvWeightGrad3x3.paddedOutSize(g)) : null;
+                ? Scratch.get(Scratch.SHARED_PADDED_OUT, VectorConvWeightGrad3x3.paddedOutSize(g))
+                : channelVectors ? Scratch.get(Scratch.SHARED_PADDED_OUT, VectorChannelWeightGrad3x3.transposedOutSize(g))
+                : null;
         int partSize = direct ? VectorConvWeightGrad3x3.partSize(g) : OC * CKK;
         int sections = splitChannels ? 1 : workers;
-        float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, sections * partSize);
-        if (parts != null && !splitChannels) {
+        float[] parts = dweight == null ? null
+                : channelVectors ? Scratch.get(Scratch.PARTS, VectorChannelWeightGrad3x3.sumsSize(g))
+                : Scratch.get(Scratch.PARTS, sections * partSize);
+        if (parts != null && !splitChannels && !channelVectors) {
             java.util.Arrays.fill(parts, 0, workers * partSize, 0f);
         }
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(workers * OC);
         boolean inPlace = VectorGemm.readsInPlace(P);
         Parallel.parallelFor(N, (worker, from, to) -> {
-            float[] cols = dweight == null || direct ? null : Scratch.get(Scratch.IM2COL, CKK * P);
+            float[] cols = gemmWeightGrad ? Scratch.get(Scratch.IM2COL, CKK * P) : null;
             float[] dcols = din == null || directInput ? null : Scratch.get(Scratch.DCOLS, CKK * P);
             int partOff = worker * partSize;
-            if (splitChannels) {
+            if (channelVectors) {
+                VectorChannelWeightGrad3x3.prepareImages(x, dPadded, in, dout, from, to, g);
+            } else if (splitChannels) {
                 VectorConvWeightGrad3x3.padImages(x, dPadded, in, dout, from, to, g);
             } else if (dweight != null && direct) {
                 VectorConvWeightGrad3x3.accumulateImages(parts, partOff, dout, in, from, to, g);
@@ -239,7 +250,7 @@ final class VectorConv2d {
                 if (dbias != null) {
                     VectorElementwise.sumRows(biasParts, worker * OC, dout, outOff, OC, P);
                 }
-                if (dweight != null && !direct) {
+                if (gemmWeightGrad) {
                     Conv2dKernels.im2col(cols, in, inOff, g);
                     if (transposed) { // dweight^T[CKK, OC] += cols[CKK, P] * dout^T[P, OC]
                         float[] ap = Scratch.get(Scratch.PACK_A, VectorGemm.packedASize(CKK, P));
@@ -274,7 +285,10 @@ final class VectorConv2d {
         if (dbias != null) {
             Conv2dKernels.addPartialSums(dbias, biasParts, workers);
         }
-        if (splitChannels) {
+        if (channelVectors) {
+            Parallel.parallelFor(VectorChannelWeightGrad3x3.blocks(g), (worker, from, to) ->
+                    VectorChannelWeightGrad3x3.accumulateBlocks(dweight, parts, x, dPadded, from, to, g));
+        } else if (splitChannels) {
             float[] d = dPadded != null ? dPadded : dout;
             Parallel.parallelForEach(VectorConvWeightGrad3x3.blocks(g), (worker, from, to) ->
                     VectorConvWeightGrad3x3.accumulateBlocks(dweight, parts, d, x, from, to, g));

@@ -51,6 +51,11 @@ class Conv2dKernelsTest {
             {2, 6, 5, 8, 20, 3, 1, 1},    // gathered forward at its narrowest: 45 columns in 3 panels
             {2, 4, 6, 16, 5, 3, 1, 1},    // rows of one vector with 16 lanes: panels of two rows, a part panel
             {2, 4, 6, 8, 5, 3, 1, 1},     // the same with 8 lanes
+            // weight gradient with vectors along output channels (whole pairs of vectors: 32, 64 on AVX-512)
+            {3, 5, 8, 8, 64, 3, 1, 1},    // ResNet-20's last stage, 45 columns: 7 tiles of 6 and one of 3
+            {5, 4, 7, 5, 32, 3, 1, 0},    // unpadded, 35 pixels: the transpose's 16-pixel blocks and a tail
+            {7, 2, 5, 6, 32, 3, 1, 2},    // padding 2, a batch of 7
+            {33, 2, 8, 8, 64, 3, 1, 1},   // groups of 16 images (the group budget), the last of one
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
@@ -166,6 +171,31 @@ class Conv2dKernelsTest {
             Conv2dKernels.backward(null, second, null, dout, in, weight, geo);
             assertThat(second).containsExactly(first);
         });
+    }
+
+    /**
+     * The weight gradient with vectors along output channels sums each block over the images in order, whoever runs
+     * it: the same bits on any thread count (and the same as the scalar path's to rounding).
+     */
+    @Test
+    void channelVectorWeightGradientIsTheSameOnAnyThreadCount() {
+        ConvGeometry geo = geometry(new int[] {9, 5, 8, 8, 64, 3, 1, 1});
+        Generator g = new Generator(9);
+        float[] in = TestData.uniform(g, geo.N() * geo.inImageSize());
+        float[] weight = TestData.uniform(g, geo.OC() * geo.C() * 9);
+        float[] dout = TestData.uniform(g, geo.N() * geo.outImageSize());
+        float[][] results = new float[3][];
+        for (int threads = 1; threads <= 3; threads++) {
+            float[] dweight = new float[weight.length];
+            run(threads, Gemm.VECTOR_AVAILABLE, () -> Conv2dKernels.backward(null, dweight, null, dout, in, weight, geo));
+            results[threads - 1] = dweight;
+        }
+        assertThat(results[1]).containsExactly(results[0]);
+        assertThat(results[2]).containsExactly(results[0]);
+        double[] want = new double[weight.length];
+        Conv2dKernels.backwardNaive(null, want, null, TestData.toDouble(dout), TestData.toDouble(in),
+                TestData.toDouble(weight), geo);
+        assertClose("dweight", results[0], want, ATOL, RTOL);
     }
 
     /** Stride and padding edge cases, batch 1, windows hanging over the edge, rows a stride skips. */

@@ -1,0 +1,275 @@
+package simpletorch.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The weight gradient of a 3x3, stride-1 convolution with vectors along the output channels, for layers whose
+ * output channels fill whole pairs of vectors (32 or 64 channels on AVX-512; 16 and up on AVX2):
+ *
+ * <pre>
+ *   dweight[oc][c][kh][kw] = sum over images n, oh, ow of  dout[n][oc][oh][ow] * x[n][c][oh + kh][ow + kw]
+ * </pre>
+ *
+ * where x is the input with its zero border ({@code x[r][q] = in[r - PH][q - PW]}). As a product it is
+ * {@code dweight^T[C*9][OC] = cols[C*9][K] * dout^T[K][OC]} with K running over every pixel of every image: each
+ * step of K is one output pixel, whose gradient (a row of dout^T: all output channels) is loaded as vectors and
+ * multiplied by a broadcast input value for each of a tile's columns. {@link VectorConvWeightGrad3x3} runs its
+ * vectors along the output's rows instead, which on small planes leaves lanes empty (an 8x8 plane fills half of a
+ * 16-lane vector) and stores its accumulators every few rows; here a tile of 2 channel vectors x {@link #COLS}
+ * columns keeps 12 accumulators over up to 256 pixels, 2 vector loads and 6 broadcasts for 12 FMAs a step.
+ * Measured in docs/BENCHMARKS.md ("Third Zen 5 session").
+ *
+ * <p>Two loops, as the other kernel's split over output channels: the first, over images (the caller's backward
+ * loop), copies each image's input into its zero-bordered planes and transposes its output gradient to
+ * [pixel][channel] ({@link #prepareImages}); the second, over blocks of (6 columns, 2 channel vectors)
+ * ({@link #accumulateBlocks}), walks groups of images ({@link #group}) for each of its blocks. A block's sums run
+ * over the images and pixels in order whatever thread runs it: the result does not depend on the thread count.
+ * Only touched when {@link Gemm#vectorEnabled()}.
+ */
+final class VectorChannelWeightGrad3x3 {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Input columns ((c, kh, kw) triples) per tile. */
+    static final int COLS = 6;
+    /** Output channels per tile: two vectors. */
+    private static final int OCB = 2 * L;
+    /**
+     * Pixels whose products one tile call sums in its accumulators, at most (or one image's, if more), before it adds
+     * them into the sums: float sums of longer chains round more. A whole group's chains (1,024 terms for 16 images of
+     * 8x8) missed a test's tolerance that the other kernels meet; one image a call (64 terms there) cost a quarter
+     * of the 8x8 layer's speed.
+     */
+    private static final int CHAIN = 256;
+    /** Floats of the output gradient one group of images may hold (256 KB: a quarter of an L2 cache). */
+    private static final int GROUP_FLOATS = 64 * 1024;
+
+    private VectorChannelWeightGrad3x3() {
+    }
+
+    /** 3x3, stride 1, with output channels in whole pairs of vectors. */
+    static boolean applies(ConvGeometry g) {
+        return ENABLED && g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.OC() % OCB == 0;
+    }
+
+    private static final boolean ENABLED = !"false".equals(System.getProperty("simpletorch.channelWeightGrad"));
+
+    /** Blocks of (COLS columns, 2 channel vectors): the items {@link #accumulateBlocks} is split over. */
+    static int blocks(ConvGeometry g) {
+        return columnTiles(g) * (g.OC() / OCB);
+    }
+
+    private static int columnTiles(ConvGeometry g) {
+        return (g.C() * 9 + COLS - 1) / COLS;
+    }
+
+    /** Floats of the whole batch's zero-bordered input, [N][C][H + 2PH][W + 2PW]. */
+    static int paddedInSize(ConvGeometry g) {
+        return g.N() * imageSize(g);
+    }
+
+    private static int imageSize(ConvGeometry g) {
+        return g.C() * (g.H() + 2 * g.padH()) * (g.W() + 2 * g.padW());
+    }
+
+    /** Floats of the whole batch's transposed output gradient, [N][OH*OW][OC]. */
+    static int transposedOutSize(ConvGeometry g) {
+        return g.N() * g.OH() * g.OW() * g.OC();
+    }
+
+    /** Floats of the sums buffer, dweight transposed: [C*9][OC]. */
+    static int sumsSize(ConvGeometry g) {
+        return g.C() * 9 * g.OC();
+    }
+
+    /**
+     * Images per group: as many as keep a group's output gradient within {@link #GROUP_FLOATS}, so that it stays in
+     * L2 while every block of a worker walks it (SimpleNet-sized layers: 16 images of 64 channels at 8x8, 8 of 32 at
+     * 16x16).
+     */
+    static int group(ConvGeometry g) {
+        return Math.max(1, Math.min(g.N(), GROUP_FLOATS / (g.OH() * g.OW() * g.OC())));
+    }
+
+    /**
+     * For images [from, to): x gets their zero-bordered input planes and dT their output gradient transposed,
+     * {@code dT[n][p][oc] = dout[n][oc][p]}, both at the images' own places.
+     */
+    static void prepareImages(float[] x, float[] dT, float[] in, float[] dout, int from, int to, ConvGeometry g) {
+        int C = g.C(), H = g.H(), W = g.W(), PH = g.padH(), PW = g.padW();
+        int Hp = H + 2 * PH, Wp = W + 2 * PW;
+        int OC = g.OC(), P = g.OH() * g.OW();
+        for (int n = from; n < to; n++) {
+            int xBase = n * imageSize(g), inBase = n * g.inImageSize();
+            java.util.Arrays.fill(x, xBase, xBase + C * Hp * Wp, 0f);
+            for (int c = 0; c < C; c++) {
+                for (int y = 0; y < H; y++) {
+                    System.arraycopy(in, inBase + (c * H + y) * W, x, xBase + (c * Hp + y + PH) * Wp + PW, W);
+                }
+            }
+            transpose(dout, n * OC * P, dT, n * P * OC, OC, P);
+        }
+    }
+
+    /** {@code dT[dOff + p*OC + oc] = dout[off + oc*P + p]}: by 16 x 16 blocks in registers where they fit. */
+    private static void transpose(float[] dout, int off, float[] dT, int dOff, int OC, int P) {
+        int pBlocks = VectorTranspose.applies() ? P / 16 * 16 : 0; // OC is a multiple of 2L = 32 there
+        for (int p0 = 0; p0 < pBlocks; p0 += 16) {
+            for (int oc0 = 0; oc0 < OC; oc0 += 16) {
+                VectorTranspose.transpose(dout, off + oc0 * P + p0, P, dT, dOff + p0 * OC + oc0, OC, false);
+            }
+        }
+        for (int oc = 0; oc < OC; oc++) {
+            for (int p = pBlocks; p < P; p++) {
+                dT[dOff + p * OC + oc] = dout[off + oc * P + p];
+            }
+        }
+    }
+
+    /**
+     * dweight += the whole batch's contribution for blocks [from, to): each block's sums (columns j of its tile,
+     * its two channel vectors) run over the groups of images in order, in {@code sums} ({@code [C*9][OC]}, the
+     * calling thread's, each block its own places), and are then added into dweight.
+     */
+    static void accumulateBlocks(float[] dweight, float[] sums, float[] x, float[] dT, int from, int to,
+                                 ConvGeometry g) {
+        int C = g.C(), OC = g.OC(), CKK = C * 9, N = g.N();
+        int Hp = g.H() + 2 * g.padH(), Wp = g.W() + 2 * g.padW();
+        int OH = g.OH(), OW = g.OW(), P = OH * OW;
+        int pairs = OC / OCB, xImage = imageSize(g);
+        int group = group(g);
+        int chain = Math.max(1, CHAIN / P); // images per tile call
+        for (int g0 = 0; g0 < N; g0 += group) {
+            int images = Math.min(group, N - g0);
+            for (int b = from; b < to; b++) {
+                int j0 = b / pairs * COLS, oc0 = b % pairs * OCB;
+                int count = Math.min(COLS, CKK - j0);
+                int o0 = offset(j0, count, 0, Hp, Wp), o1 = offset(j0, count, 1, Hp, Wp);
+                int o2 = offset(j0, count, 2, Hp, Wp), o3 = offset(j0, count, 3, Hp, Wp);
+                int o4 = offset(j0, count, 4, Hp, Wp), o5 = offset(j0, count, 5, Hp, Wp);
+                for (int n = g0; n < g0 + images; n += chain) {
+                    tile(sums, j0 * OC + oc0, OC, count, n == 0, dT, n * P * OC + oc0, x, n * xImage,
+                            o0, o1, o2, o3, o4, o5, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n));
+                }
+            }
+        }
+        for (int b = from; b < to; b++) {
+            int j0 = b / pairs * COLS, oc0 = b % pairs * OCB;
+            int count = Math.min(COLS, CKK - j0);
+            for (int oc = oc0; oc < oc0 + OCB; oc++) {
+                for (int j = j0; j < j0 + count; j++) {
+                    dweight[oc * CKK + j] += sums[j * OC + oc];
+                }
+            }
+        }
+    }
+
+    /**
+     * Where column {@code j0 + i} of cols reads x, relative to an output pixel's top-left input: (c, kh, kw) at
+     * {@code (c*Hp + kh)*Wp + kw}. A tile's columns past {@code count} repeat its last (their sums are not kept).
+     */
+    private static int offset(int j0, int count, int i, int Hp, int Wp) {
+        int j = j0 + Math.min(i, count - 1);
+        int c = j / 9, k = j % 9;
+        return (c * Hp + k / 3) * Wp + k % 3;
+    }
+
+    /**
+     * Twelve accumulators: channels oc0..oc0+2L (dT from {@code dOff}, rows OC apart) by the tile's six columns
+     * (x from {@code xOff} plus o0..o5), over every pixel of {@code images} images (see {@link #CHAIN}). Stored into
+     * sums at {@code sOff + j*OC} for the first {@code count} columns, added to what is there unless {@code first}.
+     */
+    private static void tile(float[] sums, int sOff, int OC, int count, boolean first, float[] dT, int dOff,
+                             float[] x, int xOff, int o0, int o1, int o2, int o3, int o4, int o5, int OH, int OW,
+                             int Wp, int xImage, int images) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+        // One flat loop over every image's pixels (nested loops with vector accumulators live across them make
+        // JDK 17's JIT box the vectors, as in VectorConvWeightGrad3x3.tile)
+        int xi = xOff, di = dOff, ow = 0, oh = 0;
+        for (int t = 0, end = images * OH * OW; t < end; t++) {
+            FloatVector d0 = FloatVector.fromArray(S, dT, di);
+            FloatVector d1 = FloatVector.fromArray(S, dT, di + L);
+            FloatVector v = FloatVector.broadcast(S, x[xi + o0]);
+            a0 = d0.fma(v, a0);
+            b0 = d1.fma(v, b0);
+            v = FloatVector.broadcast(S, x[xi + o1]);
+            a1 = d0.fma(v, a1);
+            b1 = d1.fma(v, b1);
+            v = FloatVector.broadcast(S, x[xi + o2]);
+            a2 = d0.fma(v, a2);
+            b2 = d1.fma(v, b2);
+            v = FloatVector.broadcast(S, x[xi + o3]);
+            a3 = d0.fma(v, a3);
+            b3 = d1.fma(v, b3);
+            v = FloatVector.broadcast(S, x[xi + o4]);
+            a4 = d0.fma(v, a4);
+            b4 = d1.fma(v, b4);
+            v = FloatVector.broadcast(S, x[xi + o5]);
+            a5 = d0.fma(v, a5);
+            b5 = d1.fma(v, b5);
+            di += OC;
+            xi++;
+            if (++ow == OW) { // the next row, and after the last row the next image
+                ow = 0;
+                xi += Wp - OW;
+                if (++oh == OH) {
+                    oh = 0;
+                    xi += xImage - OH * Wp;
+                }
+            }
+        }
+        // Stored here, not by a helper taking the vectors (a helper the JIT does not inline allocates them)
+        if (!first) {
+            a0 = a0.add(FloatVector.fromArray(S, sums, sOff));
+            b0 = b0.add(FloatVector.fromArray(S, sums, sOff + L));
+        }
+        a0.intoArray(sums, sOff);
+        b0.intoArray(sums, sOff + L);
+        if (count > 1) {
+            int s = sOff + OC;
+            if (!first) {
+                a1 = a1.add(FloatVector.fromArray(S, sums, s));
+                b1 = b1.add(FloatVector.fromArray(S, sums, s + L));
+            }
+            a1.intoArray(sums, s);
+            b1.intoArray(sums, s + L);
+        }
+        if (count > 2) {
+            int s = sOff + 2 * OC;
+            if (!first) {
+                a2 = a2.add(FloatVector.fromArray(S, sums, s));
+                b2 = b2.add(FloatVector.fromArray(S, sums, s + L));
+            }
+            a2.intoArray(sums, s);
+            b2.intoArray(sums, s + L);
+        }
+        if (count > 3) {
+            int s = sOff + 3 * OC;
+            if (!first) {
+                a3 = a3.add(FloatVector.fromArray(S, sums, s));
+                b3 = b3.add(FloatVector.fromArray(S, sums, s + L));
+            }
+            a3.intoArray(sums, s);
+            b3.intoArray(sums, s + L);
+        }
+        if (count > 4) {
+            int s = sOff + 4 * OC;
+            if (!first) {
+                a4 = a4.add(FloatVector.fromArray(S, sums, s));
+                b4 = b4.add(FloatVector.fromArray(S, sums, s + L));
+            }
+            a4.intoArray(sums, s);
+            b4.intoArray(sums, s + L);
+        }
+        if (count > 5) {
+            int s = sOff + 5 * OC;
+            if (!first) {
+                a5 = a5.add(FloatVector.fromArray(S, sums, s));
+                b5 = b5.add(FloatVector.fromArray(S, sums, s + L));
+            }
+            a5.intoArray(sums, s);
+            b5.intoArray(sums, s + L);
+        }
+    }
+}
