@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The weight gradient of a 3x3, stride-1 convolution with vectors along the output channels, for layers whose
- * output channels fill whole pairs of vectors (32 or 64 channels on AVX-512; 16 and up on AVX2):
+ * output channels fill whole vectors (multiples of 16 on AVX-512, of 8 on AVX2):
  *
  * <pre>
  *   dweight[oc][c][kh][kw] = sum over images n, oh, ow of  dout[n][oc][oh][ow] * x[n][c][oh + kh][ow + kw]
@@ -17,12 +17,13 @@ import jdk.incubator.vector.VectorSpecies;
  * multiplied by a broadcast input value for each of a tile's columns. {@link VectorConvWeightGrad3x3} runs its
  * vectors along the output's rows instead, which on small planes leaves lanes empty (an 8x8 plane fills half of a
  * 16-lane vector) and stores its accumulators every few rows; here a tile of 2 channel vectors x {@link #COLS}
- * columns keeps 12 accumulators over up to 256 pixels, 2 vector loads and 6 broadcasts for 12 FMAs a step.
+ * columns keeps 12 accumulators over up to 256 pixels, 2 vector loads and 6 broadcasts for 12 FMAs a step (with an
+ * odd number of channel vectors, 1 vector x the 9 columns of one input channel: 1 load and 9 broadcasts for 9).
  * Measured in docs/BENCHMARKS.md ("Third Zen 5 session").
  *
  * <p>Two loops, as the other kernel's split over output channels: the first, over images (the caller's backward
  * loop), copies each image's input into its zero-bordered planes and transposes its output gradient to
- * [pixel][channel] ({@link #prepareImages}); the second, over blocks of (6 columns, 2 channel vectors)
+ * [pixel][channel] ({@link #prepareImages}); the second, over blocks of a tile's columns and channels
  * ({@link #accumulateBlocks}), walks groups of images ({@link #group}) for each of its blocks. A block's sums run
  * over the images and pixels in order whatever thread runs it: the result does not depend on the thread count.
  * Only touched when {@link Gemm#vectorEnabled()}.
@@ -47,16 +48,24 @@ final class VectorChannelWeightGrad3x3 {
     private VectorChannelWeightGrad3x3() {
     }
 
-    /** 3x3, stride 1, with output channels in whole pairs of vectors. */
+    /** 3x3, stride 1, with output channels in whole vectors. */
     static boolean applies(ConvGeometry g) {
-        return ENABLED && g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.OC() % OCB == 0;
+        return ENABLED && g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.OC() % L == 0;
+    }
+
+    /**
+     * Whether the tiles are (6 columns, 2 channel vectors); otherwise, with an odd number of channel vectors (16
+     * channels on AVX-512), (the 9 columns of one input channel, 1 vector): 9 broadcasts for 9 FMAs a step.
+     */
+    private static boolean pairs(ConvGeometry g) {
+        return g.OC() % OCB == 0;
     }
 
     private static final boolean ENABLED = !"false".equals(System.getProperty("simpletorch.channelWeightGrad"));
 
-    /** Blocks of (COLS columns, 2 channel vectors): the items {@link #accumulateBlocks} is split over. */
+    /** Blocks of (COLS columns, 2 channel vectors) or (one channel's 9 columns, 1 vector), see {@link #pairs}. */
     static int blocks(ConvGeometry g) {
-        return columnTiles(g) * (g.OC() / OCB);
+        return pairs(g) ? columnTiles(g) * (g.OC() / OCB) : g.C() * (g.OC() / L);
     }
 
     private static int columnTiles(ConvGeometry g) {
@@ -113,7 +122,7 @@ final class VectorChannelWeightGrad3x3 {
 
     /** {@code dT[dOff + p*OC + oc] = dout[off + oc*P + p]}: by 16 x 16 blocks in registers where they fit. */
     private static void transpose(float[] dout, int off, float[] dT, int dOff, int OC, int P) {
-        int pBlocks = VectorTranspose.applies() ? P / 16 * 16 : 0; // OC is a multiple of 2L = 32 there
+        int pBlocks = VectorTranspose.applies() ? P / 16 * 16 : 0; // OC is a multiple of L = 16 there
         for (int p0 = 0; p0 < pBlocks; p0 += 16) {
             for (int oc0 = 0; oc0 < OC; oc0 += 16) {
                 VectorTranspose.transpose(dout, off + oc0 * P + p0, P, dT, dOff + p0 * OC + oc0, OC, false);
@@ -136,9 +145,32 @@ final class VectorChannelWeightGrad3x3 {
         int C = g.C(), OC = g.OC(), CKK = C * 9, N = g.N();
         int Hp = g.H() + 2 * g.padH(), Wp = g.W() + 2 * g.padW();
         int OH = g.OH(), OW = g.OW(), P = OH * OW;
-        int pairs = OC / OCB, xImage = imageSize(g);
+        int xImage = imageSize(g);
         int group = group(g);
         int chain = Math.max(1, CHAIN / P); // images per tile call
+        if (!pairs(g)) {
+            int vectors = OC / L;
+            for (int g0 = 0; g0 < N; g0 += group) {
+                int images = Math.min(group, N - g0);
+                for (int b = from; b < to; b++) {
+                    int c = b / vectors, oc0 = b % vectors * L;
+                    for (int n = g0; n < g0 + images; n += chain) {
+                        tile9(sums, c * 9 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x, n * xImage + c * Hp * Wp,
+                                OH, OW, Wp, xImage, Math.min(chain, g0 + images - n));
+                    }
+                }
+            }
+            for (int b = from; b < to; b++) {
+                int c = b / vectors, oc0 = b % vectors * L;
+                for (int oc = oc0; oc < oc0 + L; oc++) {
+                    for (int j = c * 9; j < c * 9 + 9; j++) {
+                        dweight[oc * CKK + j] += sums[j * OC + oc];
+                    }
+                }
+            }
+            return;
+        }
+        int pairs = OC / OCB;
         for (int g0 = 0; g0 < N; g0 += group) {
             int images = Math.min(group, N - g0);
             for (int b = from; b < to; b++) {
@@ -172,6 +204,59 @@ final class VectorChannelWeightGrad3x3 {
         int j = j0 + Math.min(i, count - 1);
         int c = j / 9, k = j % 9;
         return (c * Hp + k / 3) * Wp + k % 3;
+    }
+
+    /**
+     * Nine accumulators: channels oc0..oc0+L (dT from {@code dOff}, rows OC apart) by the 3x3 window of one input
+     * channel (x from {@code xOff}), over every pixel of {@code images} images (see {@link #CHAIN}). Stored into sums
+     * at {@code sOff + k*OC} for k = kh*3 + kw, added to what is there unless {@code first}.
+     */
+    private static void tile9(float[] sums, int sOff, int OC, boolean first, float[] dT, int dOff, float[] x,
+                              int xOff, int OH, int OW, int Wp, int xImage, int images) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+        int xi = xOff, di = dOff, ow = 0, oh = 0;
+        for (int t = 0, end = images * OH * OW; t < end; t++) {
+            FloatVector d = FloatVector.fromArray(S, dT, di);
+            a0 = d.fma(FloatVector.broadcast(S, x[xi]), a0);
+            a1 = d.fma(FloatVector.broadcast(S, x[xi + 1]), a1);
+            a2 = d.fma(FloatVector.broadcast(S, x[xi + 2]), a2);
+            a3 = d.fma(FloatVector.broadcast(S, x[xi + Wp]), a3);
+            a4 = d.fma(FloatVector.broadcast(S, x[xi + Wp + 1]), a4);
+            a5 = d.fma(FloatVector.broadcast(S, x[xi + Wp + 2]), a5);
+            a6 = d.fma(FloatVector.broadcast(S, x[xi + 2 * Wp]), a6);
+            a7 = d.fma(FloatVector.broadcast(S, x[xi + 2 * Wp + 1]), a7);
+            a8 = d.fma(FloatVector.broadcast(S, x[xi + 2 * Wp + 2]), a8);
+            di += OC;
+            xi++;
+            if (++ow == OW) { // the next row, and after the last row the next image
+                ow = 0;
+                xi += Wp - OW;
+                if (++oh == OH) {
+                    oh = 0;
+                    xi += xImage - OH * Wp;
+                }
+            }
+        }
+        if (!first) {
+            a0 = a0.add(FloatVector.fromArray(S, sums, sOff));
+            a1 = a1.add(FloatVector.fromArray(S, sums, sOff + OC));
+            a2 = a2.add(FloatVector.fromArray(S, sums, sOff + 2 * OC));
+            a3 = a3.add(FloatVector.fromArray(S, sums, sOff + 3 * OC));
+            a4 = a4.add(FloatVector.fromArray(S, sums, sOff + 4 * OC));
+            a5 = a5.add(FloatVector.fromArray(S, sums, sOff + 5 * OC));
+            a6 = a6.add(FloatVector.fromArray(S, sums, sOff + 6 * OC));
+            a7 = a7.add(FloatVector.fromArray(S, sums, sOff + 7 * OC));
+            a8 = a8.add(FloatVector.fromArray(S, sums, sOff + 8 * OC));
+        }
+        a0.intoArray(sums, sOff);
+        a1.intoArray(sums, sOff + OC);
+        a2.intoArray(sums, sOff + 2 * OC);
+        a3.intoArray(sums, sOff + 3 * OC);
+        a4.intoArray(sums, sOff + 4 * OC);
+        a5.intoArray(sums, sOff + 5 * OC);
+        a6.intoArray(sums, sOff + 6 * OC);
+        a7.intoArray(sums, sOff + 7 * OC);
+        a8.intoArray(sums, sOff + 8 * OC);
     }
 
     /**

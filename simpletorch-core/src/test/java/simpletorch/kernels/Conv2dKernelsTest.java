@@ -56,6 +56,7 @@ class Conv2dKernelsTest {
             {5, 4, 7, 5, 32, 3, 1, 0},    // unpadded, 35 pixels: the transpose's 16-pixel blocks and a tail
             {7, 2, 5, 6, 32, 3, 1, 2},    // padding 2, a batch of 7
             {33, 2, 8, 8, 64, 3, 1, 1},   // groups of 16 images (the group budget), the last of one
+            {3, 5, 9, 7, 48, 3, 1, 1},    // three vectors of 16 channels: tiles of one vector by a channel's 9
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
