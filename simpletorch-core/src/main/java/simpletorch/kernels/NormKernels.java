@@ -6,7 +6,8 @@ package simpletorch.kernels;
  * {@code invstd = 1 / sqrt(var + eps)}. In training the statistics are the batch's (the biased variance, over N
  * and S); in evaluation they are the running ones and are constants.
  *
- * <p>Channels are split across {@link Parallel} workers; per-channel sums are taken in double.
+ * <p>Channels are split across {@link Parallel} workers; per-channel sums are taken in double. With the Vector API
+ * on (JDK 25+), {@link VectorNorm} runs the passes over a channel a vector at a time.
  */
 public final class NormKernels {
     private NormKernels() {
@@ -27,6 +28,18 @@ public final class NormKernels {
      */
     public static void batchStats(float[] mean, float[] var, float[] in, int N, int C, int S) {
         double M = (double) N * S;
+        if (VectorNorm.applies()) {
+            Parallel.parallelFor(C, (worker, from, to) -> {
+                double[] sums = Scratch.pair();
+                for (int c = from; c < to; c++) {
+                    double k = M > 0 ? in[c * S] : 0;
+                    VectorNorm.shiftedSums(sums, in, N, C, S, c, k);
+                    mean[c] = (float) (k + sums[0] / M);
+                    var[c] = (float) (Math.max(0, sums[1] - sums[0] * sums[0] / M) / M);
+                }
+            });
+            return;
+        }
         Parallel.parallelFor(C, (worker, from, to) -> {
             for (int c = from; c < to; c++) {
                 double k = M > 0 ? in[c * S] : 0;
@@ -75,6 +88,10 @@ public final class NormKernels {
                 double scale = invstd[c] * (weight == null ? 1.0 : weight[c]);
                 float fscale = (float) scale;
                 float shift = (float) ((bias == null ? 0.0 : bias[c]) - mean[c] * scale);
+                if (VectorNorm.applies()) {
+                    VectorNorm.normalize(out, in, N, C, S, c, fscale, shift);
+                    continue;
+                }
                 for (int n = 0; n < N; n++) {
                     for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
                         out[i] = in[i] * fscale + shift;
@@ -106,6 +123,30 @@ public final class NormKernels {
                                          float[] mean, float[] invstd, float[] weight, boolean training,
                                          int N, int C, int S) {
         double M = (double) N * S;
+        if (VectorNorm.applies()) {
+            Parallel.parallelFor(C, (worker, from, to) -> {
+                double[] sums = Scratch.pair();
+                for (int c = from; c < to; c++) {
+                    double mu = mean[c], is = invstd[c];
+                    VectorNorm.gradientSums(sums, dout, in, N, C, S, c, mu);
+                    double sumDout = sums[0], sumDoutXhat = sums[1] * is;
+                    if (dbias != null) {
+                        dbias[c] += (float) sumDout;
+                    }
+                    if (dweight != null) {
+                        dweight[c] += (float) sumDoutXhat;
+                    }
+                    if (din != null) {
+                        double k = is * (weight == null ? 1.0 : weight[c]);
+                        double meanDout = training ? sumDout / M : 0;
+                        double meanDoutXhat = training ? sumDoutXhat / M : 0;
+                        VectorNorm.addInputGrad(din, dout, in, N, C, S, c, (float) mu, (float) k,
+                                (float) (-k * is * meanDoutXhat), (float) (-k * meanDout));
+                    }
+                }
+            });
+            return;
+        }
         Parallel.parallelFor(C, (worker, from, to) -> {
             for (int c = from; c < to; c++) {
                 double mu = mean[c], is = invstd[c];

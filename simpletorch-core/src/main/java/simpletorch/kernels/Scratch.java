@@ -64,6 +64,7 @@ final class Scratch {
     static final int WINNERS = 2;
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[3][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);
+    private static final ThreadLocal<double[]> PAIR = ThreadLocal.withInitial(() -> new double[2]);
 
     private Scratch() {
     }
@@ -123,6 +124,11 @@ final class Scratch {
             buffers[slot] = new int[size];
         }
         return buffers[slot];
+    }
+
+    /** Two doubles of the calling thread's, for a kernel that returns a pair of sums ({@code VectorNorm}). */
+    static double[] pair() {
+        return PAIR.get();
     }
 
     /** A double buffer of at least {@code size} elements, set to zero over [0, size): for per-worker sums. */

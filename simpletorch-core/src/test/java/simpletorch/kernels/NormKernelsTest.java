@@ -18,8 +18,11 @@ import simpletorch.testing.Threads;
 class NormKernelsTest {
     static final double EPS = 1e-5;
 
-    /** N, C, S: BatchNorm1d [N, C] (S = 1), [N, C, L], BatchNorm2d with S = H*W; odd sizes. */
-    static final int[][] SHAPES = {{8, 4, 1}, {4, 3, 6}, {3, 5, 25}, {2, 7, 9}, {5, 1, 3}};
+    /**
+     * N, C, S: BatchNorm1d [N, C] (S = 1), [N, C, L], BatchNorm2d with S = H*W; odd sizes; rows of whole vectors
+     * (S = 64) and of vectors and a tail (37) for VectorNorm.
+     */
+    static final int[][] SHAPES = {{8, 4, 1}, {4, 3, 6}, {3, 5, 25}, {2, 7, 9}, {5, 1, 3}, {4, 3, 64}, {3, 2, 37}};
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
