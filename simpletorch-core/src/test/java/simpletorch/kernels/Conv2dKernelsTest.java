@@ -51,12 +51,13 @@ class Conv2dKernelsTest {
             {2, 6, 5, 8, 20, 3, 1, 1},    // gathered forward at its narrowest: 45 columns in 3 panels
             {2, 4, 6, 16, 5, 3, 1, 1},    // rows of one vector with 16 lanes: panels of two rows, a part panel
             {2, 4, 6, 8, 5, 3, 1, 1},     // the same with 8 lanes
-            // weight gradient with vectors along output channels (whole pairs of vectors: 32, 64 on AVX-512)
-            {3, 5, 8, 8, 64, 3, 1, 1},    // ResNet-20's last stage, 45 columns: 7 tiles of 6 and one of 3
-            {5, 4, 7, 5, 32, 3, 1, 0},    // unpadded, 35 pixels: the transpose's 16-pixel blocks and a tail
+            // weight gradient with vectors along output channels (whole vectors: 16, 32, 48, 64 on AVX-512)
+            {3, 5, 8, 8, 64, 3, 1, 1},    // ResNet-20's last stage, 45 columns: 7 two-pixel tiles of 6, one of 3
+            {5, 4, 7, 5, 32, 3, 1, 0},    // unpadded, 35 pixels (the transpose's blocks and a tail), odd rows: 1 pixel
             {7, 2, 5, 6, 32, 3, 1, 2},    // padding 2, a batch of 7
             {33, 2, 8, 8, 64, 3, 1, 1},   // groups of 16 images (the group budget), the last of one
-            {3, 5, 9, 7, 48, 3, 1, 1},    // three vectors of 16 channels: tiles of one vector by a channel's 9
+            {3, 5, 9, 7, 48, 3, 1, 1},    // three vectors of 16 channels: one vector by a channel's 9, odd rows
+            {2, 3, 6, 6, 24, 3, 1, 1},    // three vectors of 8 (AVX2): one vector by a channel's 9, pixel pairs
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
