@@ -110,10 +110,13 @@ final class VectorChannelWeightGrad3x3 {
         int OC = g.OC(), P = g.OH() * g.OW();
         for (int n = from; n < to; n++) {
             int xBase = n * imageSize(g), inBase = n * g.inImageSize();
-            java.util.Arrays.fill(x, xBase, xBase + C * Hp * Wp, 0f);
-            for (int c = 0; c < C; c++) {
+            for (int c = 0; c < C; c++) { // the border zeroed, the interior copied: each float written once
+                int plane = xBase + c * Hp * Wp;
+                java.util.Arrays.fill(x, plane, plane + PH * Wp + PW, 0f);
                 for (int y = 0; y < H; y++) {
-                    System.arraycopy(in, inBase + (c * H + y) * W, x, xBase + (c * Hp + y + PH) * Wp + PW, W);
+                    int row = plane + (y + PH) * Wp + PW;
+                    System.arraycopy(in, inBase + (c * H + y) * W, x, row, W);
+                    java.util.Arrays.fill(x, row + W, row + W + (y < H - 1 ? 2 * PW : PW + PH * Wp), 0f);
                 }
             }
             transpose(dout, n * OC * P, dT, n * P * OC, OC, P);
