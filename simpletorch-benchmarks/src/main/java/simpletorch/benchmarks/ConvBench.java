@@ -20,7 +20,9 @@ import simpletorch.kernels.Parallel;
 
 /**
  * {@link Conv2dKernels#forward} and {@link Conv2dKernels#backward} at batch 32, for the convolutions of the
- * tutorial's SimpleNet and two of ResNet-20's. GFLOPS = {@link Shape#forwardFlops()} (or backwardFlops) / time.
+ * tutorial's SimpleNet and five of ResNet-20's ({@code -jvmArgsAppend -Dsimpletorch.channelWeightGrad=false}
+ * runs the 3x3 weight gradients with vectors along the rows instead). GFLOPS = {@link Shape#forwardFlops()} (or
+ * backwardFlops) / time.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -38,7 +40,13 @@ public class ConvBench {
         /** ResNet-20's shortcut projection into stage 2: 16 -> 32, 1x1, stride 2, 32x32 -> 16x16, no bias. */
         DOWNSAMPLE_1X1(new ConvGeometry(32, 16, 32, 32, 32, 1, 1, 2, 2, 0, 0), false, true),
         /** ResNet-20's first conv of stage 2: 16 -> 32, 3x3, stride 2, pad 1, 32x32 -> 16x16, no bias. */
-        STRIDE2(new ConvGeometry(32, 16, 32, 32, 32, 3, 3, 2, 2, 1, 1), false, true);
+        STRIDE2(new ConvGeometry(32, 16, 32, 32, 32, 3, 3, 2, 2, 1, 1), false, true),
+        /** ResNet-20's stage 1 convs: 16 -> 16, 3x3, pad 1, 32x32, no bias. */
+        RESNET_16(new ConvGeometry(32, 16, 32, 32, 16, 3, 3, 1, 1, 1, 1), false, true),
+        /** ResNet-20's stage 2 convs: 32 -> 32, 3x3, pad 1, 16x16, no bias. */
+        RESNET_32(new ConvGeometry(32, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1), false, true),
+        /** ResNet-20's stage 3 convs: 64 -> 64, 3x3, pad 1, 8x8, no bias. */
+        RESNET_64(new ConvGeometry(32, 64, 8, 8, 64, 3, 3, 1, 1, 1, 1), false, true);
 
         final ConvGeometry g;
         final boolean bias;
