@@ -187,7 +187,9 @@ final class VectorChannelWeightGrad3x3 {
                 int o0 = offset(j0, count, 0, Hp, Wp), o1 = offset(j0, count, 1, Hp, Wp);
                 int o2 = offset(j0, count, 2, Hp, Wp), o3 = offset(j0, count, 3, Hp, Wp);
                 int o4 = offset(j0, count, 4, Hp, Wp), o5 = offset(j0, count, 5, Hp, Wp);
-                boolean twoPixels = TWO_PIXELS && count == COLS && OW % 2 == 0; // two kw triples: o0 and o3
+                // two kw triples (o0 and o3); 17 vectors live, so only with 32 registers (with AVX2's 16 the
+                // spills made the kernel 1.5-2x slower than the one-pixel tile, -XX:UseAVX=2 on the Zen 5 machine)
+                boolean twoPixels = TWO_PIXELS && VectorRegisters.COUNT >= 32 && count == COLS && OW % 2 == 0;
                 for (int n = g0; n < g0 + images; n += chain) {
                     if (twoPixels) {
                         tilePixelPairs(sums, j0 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x, n * xImage,
@@ -348,7 +350,8 @@ final class VectorChannelWeightGrad3x3 {
     }
 
     /**
-     * Whether rows of an even width take the two-pixel tiles ({@link #tilePixelPairs}, {@link #tile9PixelPairs}).
+     * Whether rows of an even width take the two-pixel tiles ({@link #tilePixelPairs} with 32 vector registers,
+     * {@link #tile9PixelPairs}).
      * Measured (one thread, the blocks pass alone, one JVM alternating 8 rounds of 30 calls each way, medians):
      * 64 channels at 8x8 940 -> 827 us, 32 at 16x16 1,010 -> 872, 64 at 16x16 4,495 -> 4,004, 32 at 32x32 4,034 ->
      * 3,474 (150 -> 174 GFLOPS), 16 at 32x32 1,250 -> 835 (121 -> 181). {@code -Dsimpletorch.pixelPairs=false} turns
