@@ -88,10 +88,6 @@ public final class NormKernels {
                 double scale = invstd[c] * (weight == null ? 1.0 : weight[c]);
                 float fscale = (float) scale;
                 float shift = (float) ((bias == null ? 0.0 : bias[c]) - mean[c] * scale);
-                if (VectorNorm.applies()) {
-                    VectorNorm.normalize(out, in, N, C, S, c, fscale, shift);
-                    continue;
-                }
                 for (int n = 0; n < N; n++) {
                     for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
                         out[i] = in[i] * fscale + shift;

@@ -11,7 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * sums still in double (each float converted, then subtracted and multiplied in double vectors: the lanes of a row
  * are interleaved partial sums, added in lane order at the end), and the input gradient in float. The scalar loops
  * converted, subtracted and added one element at a time: 300 us for the statistics of a [32, 16, 32, 32] batch on
- * one thread (ResNet-20's first stage), where the normalisation itself, which the JIT vectorises, took 50. Measured
+ * one thread (ResNet-20's first stage), where the normalisation itself, which the JIT vectorises, took 50 (an
+ * explicit vector loop for it was faster on 8x8 planes with AVX-512, 49 -> 36 us, and slower with AVX2, 22 -> 31:
+ * not kept). Measured
  * in docs/BENCHMARKS.md ("Third Zen 5 session"). Only where {@link #applies()}.
  */
 final class VectorNorm {
@@ -79,21 +81,6 @@ final class VectorNorm {
         }
         sums[0] = s.reduceLanes(VectorOperators.ADD) + st;
         sums[1] = x.reduceLanes(VectorOperators.ADD) + xt;
-    }
-
-    /** {@code out = in * scale + shift} over channel c's elements. */
-    static void normalize(float[] out, float[] in, int N, int C, int S, int c, float scale, float shift) {
-        FloatVector av = FloatVector.broadcast(FF, scale), sv = FloatVector.broadcast(FF, shift);
-        int step = FF.length();
-        for (int n = 0; n < N; n++) {
-            int i = (n * C + c) * S, end = i + S;
-            for (; i + step <= end; i += step) {
-                FloatVector.fromArray(FF, in, i).fma(av, sv).intoArray(out, i);
-            }
-            for (; i < end; i++) {
-                out[i] = Math.fma(in[i], scale, shift);
-            }
-        }
     }
 
     /**
