@@ -32,9 +32,11 @@ public final class NormKernels {
             Parallel.parallelFor(C, (worker, from, to) -> {
                 double[] sums = Scratch.pair();
                 for (int c = from; c < to; c++) {
-                    double k = M > 0 ? in[c * S] : 0;
+                    float k = M > 0 ? in[c * S] : 0;
                     VectorNorm.shiftedSums(sums, in, N, C, S, c, k);
-                    mean[c] = (float) (k + sums[0] / M);
+                    float mu = (float) (k + sums[0] / M);
+                    VectorNorm.shiftedSums(sums, in, N, C, S, c, mu); // sums[0] is now what rounding left of 0
+                    mean[c] = (float) (mu + sums[0] / M);
                     var[c] = (float) (Math.max(0, sums[1] - sums[0] * sums[0] / M) / M);
                 }
             });
@@ -124,7 +126,7 @@ public final class NormKernels {
                 double[] sums = Scratch.pair();
                 for (int c = from; c < to; c++) {
                     double mu = mean[c], is = invstd[c];
-                    VectorNorm.gradientSums(sums, dout, in, N, C, S, c, mu);
+                    VectorNorm.gradientSums(sums, dout, in, N, C, S, c, mean[c]);
                     double sumDout = sums[0], sumDoutXhat = sums[1] * is;
                     if (dbias != null) {
                         dbias[c] += (float) sumDout;

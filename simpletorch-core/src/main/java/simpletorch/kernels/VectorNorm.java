@@ -1,86 +1,106 @@
 package simpletorch.kernels;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link NormKernels}' passes over one channel, a vector at a time: the batch statistics' and the backward pass's
- * sums still in double (each float converted, then subtracted and multiplied in double vectors: the lanes of a row
- * are interleaved partial sums, added in lane order at the end), and the input gradient in float. The scalar loops
- * converted, subtracted and added one element at a time: 300 us for the statistics of a [32, 16, 32, 32] batch on
- * one thread (ResNet-20's first stage), where the normalisation itself, which the JIT vectorises, took 50 (an
- * explicit vector loop for it was faster on 8x8 planes with AVX-512, 49 -> 36 us, and slower with AVX2, 22 -> 31:
- * not kept). Measured
- * in docs/BENCHMARKS.md ("Third Zen 5 session"). Only where {@link #applies()}.
+ * {@link NormKernels}' passes over one channel, a vector at a time: the sums of the batch statistics and of the
+ * backward pass over each row of S elements in float vectors (each lane a partial sum of S / L elements, the input
+ * shifted first), the row's lanes spilled and added in lane order into double sums across rows; the input gradient
+ * in float vectors. The statistics take two passes (the mean, then the squares about it), where the scalar loop's
+ * one pass in double could shift by the first element: squares summed in float about a point far from the mean
+ * lose the variance to cancellation. The scalar loops converted, subtracted and added one element at a time in double: 300 us for
+ * the statistics of a [32, 16, 32, 32] batch on one thread (ResNet-20's first stage), where the normalisation
+ * itself, which the JIT vectorises, took 50 (an explicit vector loop for it was faster on 8x8 planes with AVX-512,
+ * 49 -> 36 us, and slower with AVX2, 22 -> 31: not kept). A first version converted every float to a double vector
+ * and reduced the lanes with {@code reduceLanes}: it left boxed vectors behind in some JVMs' compiled code (2 to 37
+ * garbage collections in 51,200 images of SimpleNet-BN's {@code bench}, none without it), and {@code reduceLanes}
+ * adds in an order of its own. Measured in docs/BENCHMARKS.md ("Third Zen 5 session"). Only where
+ * {@link #applies()}.
  */
 final class VectorNorm {
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    /** Floats as many as D has lanes: loaded, then widened to one double vector. */
-    private static final VectorSpecies<Float> F =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     private static final VectorSpecies<Float> FF = FloatVector.SPECIES_PREFERRED;
+    private static final int L = FF.length();
 
     private VectorNorm() {
     }
 
-    /** The Vector API path is on and this JDK's JIT compiles the widening conversions (JDK 25+, as the pool's). */
+    /**
+     * The Vector API path is on and this JDK's JIT compiles it (JDK 25+, as the pool's);
+     * {@code -Dsimpletorch.vectorNorm=false} turns it off, to measure.
+     */
     static boolean applies() {
-        return Gemm.vectorEnabled() && VectorPool.jitReady() && F.length() == D.length();
+        return ENABLED && Gemm.vectorEnabled() && VectorPool.jitReady();
     }
+
+    private static final boolean ENABLED = !"false".equals(System.getProperty("simpletorch.vectorNorm"));
 
     /**
      * {@code sums[0] = sum of (x - k)}, {@code sums[1] = sum of (x - k)^2} over channel c's elements of
-     * {@code in [N, C, S]}, in double.
+     * {@code in [N, C, S]}: each row's in float lanes, added across rows in double. For the variance call it twice,
+     * with k an element (the sum gives the mean) and then k the mean (the squares then do not cancel in float).
      */
-    static void shiftedSums(double[] sums, float[] in, int N, int C, int S, int c, double k) {
-        DoubleVector s = DoubleVector.zero(D), q = s, kv = DoubleVector.broadcast(D, k);
-        double st = 0, qt = 0;
-        int step = D.length();
+    static void shiftedSums(double[] sums, float[] in, int N, int C, int S, int c, float k) {
+        float[] lanes = Scratch.get(Scratch.LANES, 2 * L);
+        FloatVector kv = FloatVector.broadcast(FF, k);
+        double s = 0, q = 0;
         for (int n = 0; n < N; n++) {
             int i = (n * C + c) * S, end = i + S;
-            for (; i + step <= end; i += step) {
-                DoubleVector d = ((DoubleVector) FloatVector.fromArray(F, in, i)
-                        .convertShape(VectorOperators.F2D, D, 0)).sub(kv);
-                s = s.add(d);
-                q = d.fma(d, q);
+            if (S >= L) {
+                FloatVector sv = FloatVector.zero(FF), qv = sv;
+                for (; i + L <= end; i += L) {
+                    FloatVector d = FloatVector.fromArray(FF, in, i).sub(kv);
+                    sv = sv.add(d);
+                    qv = d.fma(d, qv);
+                }
+                sv.intoArray(lanes, 0);
+                qv.intoArray(lanes, L);
+                for (int j = 0; j < L; j++) {
+                    s += lanes[j];
+                    q += lanes[L + j];
+                }
             }
             for (; i < end; i++) {
-                double d = in[i] - k;
-                st += d;
-                qt += d * d;
+                double d = in[i] - (double) k;
+                s += d;
+                q += d * d;
             }
         }
-        sums[0] = s.reduceLanes(VectorOperators.ADD) + st;
-        sums[1] = q.reduceLanes(VectorOperators.ADD) + qt;
+        sums[0] = s;
+        sums[1] = q;
     }
 
     /**
-     * {@code sums[0] = sum of dout}, {@code sums[1] = sum of dout * (in - mu)} over channel c's elements, in double.
+     * {@code sums[0] = sum of dout}, {@code sums[1] = sum of dout * (in - mu)} over channel c's elements: each row's
+     * in float lanes, added across rows in double. mu is a float (the forward pass's mean).
      */
-    static void gradientSums(double[] sums, float[] dout, float[] in, int N, int C, int S, int c, double mu) {
-        DoubleVector s = DoubleVector.zero(D), x = s, mv = DoubleVector.broadcast(D, mu);
-        double st = 0, xt = 0;
-        int step = D.length();
+    static void gradientSums(double[] sums, float[] dout, float[] in, int N, int C, int S, int c, float mu) {
+        float[] lanes = Scratch.get(Scratch.LANES, 2 * L);
+        FloatVector mv = FloatVector.broadcast(FF, mu);
+        double s = 0, x = 0;
         for (int n = 0; n < N; n++) {
             int i = (n * C + c) * S, end = i + S;
-            for (; i + step <= end; i += step) {
-                DoubleVector d = (DoubleVector) FloatVector.fromArray(F, dout, i)
-                        .convertShape(VectorOperators.F2D, D, 0);
-                DoubleVector centred = ((DoubleVector) FloatVector.fromArray(F, in, i)
-                        .convertShape(VectorOperators.F2D, D, 0)).sub(mv);
-                s = s.add(d);
-                x = d.fma(centred, x);
+            if (S >= L) {
+                FloatVector sv = FloatVector.zero(FF), xv = sv;
+                for (; i + L <= end; i += L) {
+                    FloatVector d = FloatVector.fromArray(FF, dout, i);
+                    sv = sv.add(d);
+                    xv = d.fma(FloatVector.fromArray(FF, in, i).sub(mv), xv);
+                }
+                sv.intoArray(lanes, 0);
+                xv.intoArray(lanes, L);
+                for (int j = 0; j < L; j++) {
+                    s += lanes[j];
+                    x += lanes[L + j];
+                }
             }
             for (; i < end; i++) {
-                st += dout[i];
-                xt += dout[i] * (in[i] - mu);
+                s += dout[i];
+                x += dout[i] * (in[i] - (double) mu);
             }
         }
-        sums[0] = s.reduceLanes(VectorOperators.ADD) + st;
-        sums[1] = x.reduceLanes(VectorOperators.ADD) + xt;
+        sums[0] = s;
+        sums[1] = x;
     }
 
     /**
