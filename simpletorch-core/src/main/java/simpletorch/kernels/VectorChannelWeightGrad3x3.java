@@ -86,9 +86,12 @@ final class VectorChannelWeightGrad3x3 {
         return g.N() * g.OH() * g.OW() * g.OC();
     }
 
-    /** Floats of the sums buffer, dweight transposed: [C*9][OC]. */
+    /**
+     * Floats of the sums buffer, dweight transposed: [C*9][OC], its rows rounded up to whole tiles of {@link #COLS}
+     * (a last tile's extra columns repeat its last column into rows nobody reads).
+     */
     static int sumsSize(ConvGeometry g) {
-        return g.C() * 9 * g.OC();
+        return columnTiles(g) * COLS * g.OC();
     }
 
     /**
@@ -195,7 +198,7 @@ final class VectorChannelWeightGrad3x3 {
                         tilePixelPairs(sums, j0 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x, n * xImage,
                                 o0, o3, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n));
                     } else {
-                        tile(sums, j0 * OC + oc0, OC, count, n == 0, dT, n * P * OC + oc0, x, n * xImage,
+                        tile(sums, j0 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x, n * xImage,
                                 o0, o1, o2, o3, o4, o5, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n));
                     }
                 }
@@ -451,9 +454,9 @@ final class VectorChannelWeightGrad3x3 {
     /**
      * Twelve accumulators: channels oc0..oc0+2L (dT from {@code dOff}, rows OC apart) by the tile's six columns
      * (x from {@code xOff} plus o0..o5), over every pixel of {@code images} images (see {@link #CHAIN}). Stored into
-     * sums at {@code sOff + j*OC} for the first {@code count} columns, added to what is there unless {@code first}.
+     * sums at {@code sOff + j*OC}, added to what is there unless {@code first}.
      */
-    private static void tile(float[] sums, int sOff, int OC, int count, boolean first, float[] dT, int dOff,
+    private static void tile(float[] sums, int sOff, int OC, boolean first, float[] dT, int dOff,
                              float[] x, int xOff, int o0, int o1, int o2, int o3, int o4, int o5, int OH, int OW,
                              int Wp, int xImage, int images) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
@@ -497,53 +500,28 @@ final class VectorChannelWeightGrad3x3 {
         if (!first) {
             a0 = a0.add(FloatVector.fromArray(S, sums, sOff));
             b0 = b0.add(FloatVector.fromArray(S, sums, sOff + L));
+            a1 = a1.add(FloatVector.fromArray(S, sums, sOff + OC));
+            b1 = b1.add(FloatVector.fromArray(S, sums, sOff + OC + L));
+            a2 = a2.add(FloatVector.fromArray(S, sums, sOff + 2 * OC));
+            b2 = b2.add(FloatVector.fromArray(S, sums, sOff + 2 * OC + L));
+            a3 = a3.add(FloatVector.fromArray(S, sums, sOff + 3 * OC));
+            b3 = b3.add(FloatVector.fromArray(S, sums, sOff + 3 * OC + L));
+            a4 = a4.add(FloatVector.fromArray(S, sums, sOff + 4 * OC));
+            b4 = b4.add(FloatVector.fromArray(S, sums, sOff + 4 * OC + L));
+            a5 = a5.add(FloatVector.fromArray(S, sums, sOff + 5 * OC));
+            b5 = b5.add(FloatVector.fromArray(S, sums, sOff + 5 * OC + L));
         }
         a0.intoArray(sums, sOff);
         b0.intoArray(sums, sOff + L);
-        if (count > 1) {
-            int s = sOff + OC;
-            if (!first) {
-                a1 = a1.add(FloatVector.fromArray(S, sums, s));
-                b1 = b1.add(FloatVector.fromArray(S, sums, s + L));
-            }
-            a1.intoArray(sums, s);
-            b1.intoArray(sums, s + L);
-        }
-        if (count > 2) {
-            int s = sOff + 2 * OC;
-            if (!first) {
-                a2 = a2.add(FloatVector.fromArray(S, sums, s));
-                b2 = b2.add(FloatVector.fromArray(S, sums, s + L));
-            }
-            a2.intoArray(sums, s);
-            b2.intoArray(sums, s + L);
-        }
-        if (count > 3) {
-            int s = sOff + 3 * OC;
-            if (!first) {
-                a3 = a3.add(FloatVector.fromArray(S, sums, s));
-                b3 = b3.add(FloatVector.fromArray(S, sums, s + L));
-            }
-            a3.intoArray(sums, s);
-            b3.intoArray(sums, s + L);
-        }
-        if (count > 4) {
-            int s = sOff + 4 * OC;
-            if (!first) {
-                a4 = a4.add(FloatVector.fromArray(S, sums, s));
-                b4 = b4.add(FloatVector.fromArray(S, sums, s + L));
-            }
-            a4.intoArray(sums, s);
-            b4.intoArray(sums, s + L);
-        }
-        if (count > 5) {
-            int s = sOff + 5 * OC;
-            if (!first) {
-                a5 = a5.add(FloatVector.fromArray(S, sums, s));
-                b5 = b5.add(FloatVector.fromArray(S, sums, s + L));
-            }
-            a5.intoArray(sums, s);
-            b5.intoArray(sums, s + L);
-        }
+        a1.intoArray(sums, sOff + OC);
+        b1.intoArray(sums, sOff + OC + L);
+        a2.intoArray(sums, sOff + 2 * OC);
+        b2.intoArray(sums, sOff + 2 * OC + L);
+        a3.intoArray(sums, sOff + 3 * OC);
+        b3.intoArray(sums, sOff + 3 * OC + L);
+        a4.intoArray(sums, sOff + 4 * OC);
+        b4.intoArray(sums, sOff + 4 * OC + L);
+        a5.intoArray(sums, sOff + 5 * OC);
+        b5.intoArray(sums, sOff + 5 * OC + L);
     }
 }
