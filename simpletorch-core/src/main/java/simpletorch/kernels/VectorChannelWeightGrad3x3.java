@@ -48,9 +48,13 @@ final class VectorChannelWeightGrad3x3 {
     private VectorChannelWeightGrad3x3() {
     }
 
-    /** 3x3, stride 1, with output channels in whole vectors. */
+    /**
+     * 3x3, stride 1, with output channels in whole vectors, on a JDK whose JIT compiles these tiles (25+, as the
+     * pool's: measured only there; JDK 17 keeps {@link VectorConvWeightGrad3x3}).
+     */
     static boolean applies(ConvGeometry g) {
-        return ENABLED && g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.OC() % L == 0;
+        return ENABLED && VectorPool.jitReady() && g.KH() == 3 && g.KW() == 3 && g.strideH() == 1
+                && g.strideW() == 1 && g.OC() % L == 0;
     }
 
     /**

@@ -201,7 +201,7 @@ final class VectorConv2d {
         float[] weightT = wt;
         int[] gatheredRows = bRow;
         boolean transposed = weightGradTransposed(OC, CKK);
-        // Output channels in whole pairs of vectors: the weight gradient with vectors along them (see its class)
+        // Output channels in whole vectors: the weight gradient with vectors along them (see its class)
         boolean channelVectors = dweight != null && VectorChannelWeightGrad3x3.applies(g);
         boolean direct = !channelVectors && DIRECT_WEIGHT_GRAD && VectorConvWeightGrad3x3.applies(g);
         boolean gemmWeightGrad = dweight != null && !direct && !channelVectors;
