@@ -4,11 +4,11 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The weight gradient of a 3x3, stride-1 convolution with vectors along the output channels, for layers whose
- * output channels fill whole vectors (multiples of 16 on AVX-512, of 8 on AVX2):
+ * The weight gradient of a 3x3 convolution of stride s = 1 or 2 with vectors along the output channels, for layers
+ * whose output channels fill whole vectors (multiples of 16 on AVX-512, of 8 on AVX2):
  *
  * <pre>
- *   dweight[oc][c][kh][kw] = sum over images n, oh, ow of  dout[n][oc][oh][ow] * x[n][c][oh + kh][ow + kw]
+ *   dweight[oc][c][kh][kw] = sum over images n, oh, ow of  dout[n][oc][oh][ow] * x[n][c][oh*s + kh][ow*s + kw]
  * </pre>
  *
  * where x is the input with its zero border ({@code x[r][q] = in[r - PH][q - PW]}). As a product it is
@@ -49,12 +49,13 @@ final class VectorChannelWeightGrad3x3 {
     }
 
     /**
-     * 3x3, stride 1, with output channels in whole vectors, on a JDK whose JIT compiles these tiles (25+, as the
+     * 3x3, stride 1 or 2 (ResNet-20's down-sampling layers; two-pixel steps with stride 1 only), with output
+     * channels in whole vectors, on a JDK whose JIT compiles these tiles (25+, as the
      * pool's: measured only there; JDK 17 keeps {@link VectorConvWeightGrad3x3}).
      */
     static boolean applies(ConvGeometry g) {
-        return ENABLED && VectorPool.jitReady() && g.KH() == 3 && g.KW() == 3 && g.strideH() == 1
-                && g.strideW() == 1 && g.OC() % L == 0;
+        return ENABLED && VectorPool.jitReady() && g.KH() == 3 && g.KW() == 3 && g.strideH() == g.strideW()
+                && (g.strideH() == 1 || g.strideH() == 2) && g.OC() % L == 0;
     }
 
     /**
@@ -158,6 +159,7 @@ final class VectorChannelWeightGrad3x3 {
         int xImage = imageSize(g);
         int group = group(g);
         int chain = Math.max(1, CHAIN / P); // images per tile call
+        int stride = g.strideH();
         if (!pairs(g)) {
             int vectors = OC / L;
             for (int g0 = 0; g0 < N; g0 += group) {
@@ -165,12 +167,13 @@ final class VectorChannelWeightGrad3x3 {
                 for (int b = from; b < to; b++) {
                     int c = b / vectors, oc0 = b % vectors * L;
                     for (int n = g0; n < g0 + images; n += chain) {
-                        if (TWO_PIXELS && OW % 2 == 0) {
+                        if (TWO_PIXELS && stride == 1 && OW % 2 == 0) {
                             tile9PixelPairs(sums, c * 9 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x,
                                     n * xImage + c * Hp * Wp, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n));
                         } else {
                             tile9(sums, c * 9 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x,
-                                    n * xImage + c * Hp * Wp, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n));
+                                    n * xImage + c * Hp * Wp, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n),
+                                    stride);
                         }
                     }
                 }
@@ -196,14 +199,15 @@ final class VectorChannelWeightGrad3x3 {
                 int o4 = offset(j0, count, 4, Hp, Wp), o5 = offset(j0, count, 5, Hp, Wp);
                 // two kw triples (o0 and o3); 17 vectors live, so only with 32 registers (with AVX2's 16 the
                 // spills made the kernel 1.5-2x slower than the one-pixel tile, -XX:UseAVX=2 on the Zen 5 machine)
-                boolean twoPixels = TWO_PIXELS && VectorRegisters.COUNT >= 32 && count == COLS && OW % 2 == 0;
+                boolean twoPixels = TWO_PIXELS && VectorRegisters.COUNT >= 32 && stride == 1 && count == COLS
+                        && OW % 2 == 0;
                 for (int n = g0; n < g0 + images; n += chain) {
                     if (twoPixels) {
                         tilePixelPairs(sums, j0 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x, n * xImage,
                                 o0, o3, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n));
                     } else {
                         tile(sums, j0 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x, n * xImage,
-                                o0, o1, o2, o3, o4, o5, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n));
+                                o0, o1, o2, o3, o4, o5, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n), stride);
                     }
                 }
             }
@@ -235,7 +239,7 @@ final class VectorChannelWeightGrad3x3 {
      * at {@code sOff + k*OC} for k = kh*3 + kw, added to what is there unless {@code first}.
      */
     private static void tile9(float[] sums, int sOff, int OC, boolean first, float[] dT, int dOff, float[] x,
-                              int xOff, int OH, int OW, int Wp, int xImage, int images) {
+                              int xOff, int OH, int OW, int Wp, int xImage, int images, int stride) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
         int xi = xOff, di = dOff, ow = 0, oh = 0;
         for (int t = 0, end = images * OH * OW; t < end; t++) {
@@ -250,13 +254,13 @@ final class VectorChannelWeightGrad3x3 {
             a7 = d.fma(FloatVector.broadcast(S, x[xi + 2 * Wp + 1]), a7);
             a8 = d.fma(FloatVector.broadcast(S, x[xi + 2 * Wp + 2]), a8);
             di += OC;
-            xi++;
-            if (++ow == OW) { // the next row, and after the last row the next image
+            xi += stride;
+            if (++ow == OW) { // the next row (stride rows down), and after the last row the next image
                 ow = 0;
-                xi += Wp - OW;
+                xi += stride * (Wp - OW);
                 if (++oh == OH) {
                     oh = 0;
-                    xi += xImage - OH * Wp;
+                    xi += xImage - OH * stride * Wp;
                 }
             }
         }
@@ -462,7 +466,7 @@ final class VectorChannelWeightGrad3x3 {
      */
     private static void tile(float[] sums, int sOff, int OC, boolean first, float[] dT, int dOff,
                              float[] x, int xOff, int o0, int o1, int o2, int o3, int o4, int o5, int OH, int OW,
-                             int Wp, int xImage, int images) {
+                             int Wp, int xImage, int images, int stride) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
         // One flat loop over every image's pixels (nested loops with vector accumulators live across them make
@@ -490,13 +494,13 @@ final class VectorChannelWeightGrad3x3 {
             a5 = d0.fma(v, a5);
             b5 = d1.fma(v, b5);
             di += OC;
-            xi++;
-            if (++ow == OW) { // the next row, and after the last row the next image
+            xi += stride;
+            if (++ow == OW) { // the next row (stride rows down), and after the last row the next image
                 ow = 0;
-                xi += Wp - OW;
+                xi += stride * (Wp - OW);
                 if (++oh == OH) {
                     oh = 0;
-                    xi += xImage - OH * Wp;
+                    xi += xImage - OH * stride * Wp;
                 }
             }
         }

@@ -58,6 +58,9 @@ class Conv2dKernelsTest {
             {33, 2, 8, 8, 64, 3, 1, 1},   // groups of 16 images (the group budget), the last of one
             {3, 5, 9, 7, 48, 3, 1, 1},    // three vectors of 16 channels: one vector by a channel's 9, odd rows
             {2, 3, 6, 6, 24, 3, 1, 1},    // three vectors of 8 (AVX2): one vector by a channel's 9, pixel pairs
+            {3, 5, 9, 8, 32, 3, 2, 1},    // stride 2 (one pixel a step), odd height, 45 columns
+            {2, 3, 7, 7, 16, 3, 2, 1},    // stride 2, one vector of 16 by a channel's 9 (AVX-512)
+            {3, 4, 8, 10, 64, 3, 2, 0},   // stride 2 unpadded
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
