@@ -125,8 +125,9 @@ public final class NormKernels {
             Parallel.parallelFor(C, (worker, from, to) -> {
                 double[] sums = Scratch.pair();
                 for (int c = from; c < to; c++) {
-                    double mu = mean[c], is = invstd[c];
-                    VectorNorm.gradientSums(sums, dout, in, N, C, S, c, mean[c]);
+                    float mu = mean[c];
+                    double is = invstd[c];
+                    VectorNorm.gradientSums(sums, dout, in, N, C, S, c, mu);
                     double sumDout = sums[0], sumDoutXhat = sums[1] * is;
                     if (dbias != null) {
                         dbias[c] += (float) sumDout;
@@ -138,7 +139,7 @@ public final class NormKernels {
                         double k = is * (weight == null ? 1.0 : weight[c]);
                         double meanDout = training ? sumDout / M : 0;
                         double meanDoutXhat = training ? sumDoutXhat / M : 0;
-                        VectorNorm.addInputGrad(din, dout, in, N, C, S, c, (float) mu, (float) k,
+                        VectorNorm.addInputGrad(din, dout, in, N, C, S, c, mu, (float) k,
                                 (float) (-k * is * meanDoutXhat), (float) (-k * meanDout));
                     }
                 }

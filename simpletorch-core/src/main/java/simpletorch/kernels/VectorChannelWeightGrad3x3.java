@@ -101,7 +101,7 @@ final class VectorChannelWeightGrad3x3 {
 
     /**
      * Images per group: as many as keep a group's output gradient within {@link #GROUP_FLOATS}, so that it stays in
-     * L2 while every block of a worker walks it (SimpleNet-sized layers: 16 images of 64 channels at 8x8, 8 of 32 at
+     * L2 while every block of a worker walks it (ResNet-20's layers: 16 images of 64 channels at 8x8, 8 of 32 at
      * 16x16).
      */
     static int group(ConvGeometry g) {
@@ -147,76 +147,54 @@ final class VectorChannelWeightGrad3x3 {
     }
 
     /**
-     * dweight += the whole batch's contribution for blocks [from, to): each block's sums (columns j of its tile,
-     * its two channel vectors) run over the groups of images in order, in {@code sums} ({@code [C*9][OC]}, the
-     * calling thread's, each block its own places), and are then added into dweight.
+     * dweight += the whole batch's contribution for blocks [from, to): each block's sums (its tile's columns by its
+     * channels) run over the groups of images in order, in {@code sums} ({@code [C*9][OC]} rounded up to whole
+     * tiles, the calling thread's, each block its own places), and are then added into dweight.
      */
     static void accumulateBlocks(float[] dweight, float[] sums, float[] x, float[] dT, int from, int to,
                                  ConvGeometry g) {
-        int C = g.C(), OC = g.OC(), CKK = C * 9, N = g.N();
+        int OC = g.OC(), CKK = g.C() * 9, N = g.N();
         int Hp = g.H() + 2 * g.padH(), Wp = g.W() + 2 * g.padW();
         int OH = g.OH(), OW = g.OW(), P = OH * OW;
         int xImage = imageSize(g);
         int group = group(g);
         int chain = Math.max(1, CHAIN / P); // images per tile call
         int stride = g.strideH();
-        if (!pairs(g)) {
-            int vectors = OC / L;
-            for (int g0 = 0; g0 < N; g0 += group) {
-                int images = Math.min(group, N - g0);
-                for (int b = from; b < to; b++) {
-                    int c = b / vectors, oc0 = b % vectors * L;
-                    for (int n = g0; n < g0 + images; n += chain) {
-                        if (TWO_PIXELS && stride == 1 && OW % 2 == 0) {
-                            tile9PixelPairs(sums, c * 9 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x,
-                                    n * xImage + c * Hp * Wp, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n));
-                        } else {
-                            tile9(sums, c * 9 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x,
-                                    n * xImage + c * Hp * Wp, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n),
-                                    stride);
-                        }
-                    }
-                }
-            }
-            for (int b = from; b < to; b++) {
-                int c = b / vectors, oc0 = b % vectors * L;
-                for (int oc = oc0; oc < oc0 + L; oc++) {
-                    for (int j = c * 9; j < c * 9 + 9; j++) {
-                        dweight[oc * CKK + j] += sums[j * OC + oc];
-                    }
-                }
-            }
-            return;
-        }
-        int pairs = OC / OCB;
+        boolean pairs = pairs(g);
+        int cols = pairs ? COLS : 9, width = pairs ? OCB : L; // a block's columns and channels
+        int perTile = OC / width; // blocks over the same columns
         for (int g0 = 0; g0 < N; g0 += group) {
             int images = Math.min(group, N - g0);
             for (int b = from; b < to; b++) {
-                int j0 = b / pairs * COLS, oc0 = b % pairs * OCB;
-                int count = Math.min(COLS, CKK - j0);
+                int j0 = b / perTile * cols, oc0 = b % perTile * width;
+                int count = Math.min(cols, CKK - j0);
                 int o0 = offset(j0, count, 0, Hp, Wp), o1 = offset(j0, count, 1, Hp, Wp);
                 int o2 = offset(j0, count, 2, Hp, Wp), o3 = offset(j0, count, 3, Hp, Wp);
                 int o4 = offset(j0, count, 4, Hp, Wp), o5 = offset(j0, count, 5, Hp, Wp);
                 // two kw triples (o0 and o3); 17 vectors live, so only with 32 registers (with AVX2's 16 the
                 // spills made the kernel 1.5-2x slower than the one-pixel tile, -XX:UseAVX=2 on the Zen 5 machine)
-                boolean twoPixels = TWO_PIXELS && VectorRegisters.COUNT >= 32 && stride == 1 && count == COLS
-                        && OW % 2 == 0;
+                boolean twoPixels = TWO_PIXELS && stride == 1 && OW % 2 == 0
+                        && (!pairs || VectorRegisters.COUNT >= 32 && count == COLS);
                 for (int n = g0; n < g0 + images; n += chain) {
-                    if (twoPixels) {
-                        tilePixelPairs(sums, j0 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x, n * xImage,
-                                o0, o3, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n));
+                    int sOff = j0 * OC + oc0, dOff = n * P * OC + oc0, m = Math.min(chain, g0 + images - n);
+                    if (!pairs && twoPixels) { // o0: the channel's plane, its window at o0 + kh*Wp + kw
+                        tile9PixelPairs(sums, sOff, OC, n == 0, dT, dOff, x, n * xImage + o0, OH, OW, Wp, xImage, m);
+                    } else if (!pairs) {
+                        tile9(sums, sOff, OC, n == 0, dT, dOff, x, n * xImage + o0, OH, OW, Wp, xImage, m, stride);
+                    } else if (twoPixels) {
+                        tilePixelPairs(sums, sOff, OC, n == 0, dT, dOff, x, n * xImage, o0, o3, OH, OW, Wp, xImage,
+                                m);
                     } else {
-                        tile(sums, j0 * OC + oc0, OC, n == 0, dT, n * P * OC + oc0, x, n * xImage,
-                                o0, o1, o2, o3, o4, o5, OH, OW, Wp, xImage, Math.min(chain, g0 + images - n), stride);
+                        tile(sums, sOff, OC, n == 0, dT, dOff, x, n * xImage, o0, o1, o2, o3, o4, o5, OH, OW, Wp,
+                                xImage, m, stride);
                     }
                 }
             }
         }
         for (int b = from; b < to; b++) {
-            int j0 = b / pairs * COLS, oc0 = b % pairs * OCB;
-            int count = Math.min(COLS, CKK - j0);
-            for (int oc = oc0; oc < oc0 + OCB; oc++) {
-                for (int j = j0; j < j0 + count; j++) {
+            int j0 = b / perTile * cols, oc0 = b % perTile * width;
+            for (int oc = oc0; oc < oc0 + width; oc++) {
+                for (int j = j0; j < Math.min(j0 + cols, CKK); j++) {
                     dweight[oc * CKK + j] += sums[j * OC + oc];
                 }
             }

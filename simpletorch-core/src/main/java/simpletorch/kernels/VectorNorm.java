@@ -113,10 +113,9 @@ final class VectorNorm {
                              float b, float shift) {
         FloatVector mv = FloatVector.broadcast(FF, mu), av = FloatVector.broadcast(FF, a);
         FloatVector bv = FloatVector.broadcast(FF, b), sv = FloatVector.broadcast(FF, shift);
-        int step = FF.length();
         for (int n = 0; n < N; n++) {
             int i = (n * C + c) * S, end = i + S;
-            for (; i + step <= end; i += step) {
+            for (; i + L <= end; i += L) {
                 FloatVector centred = FloatVector.fromArray(FF, in, i).sub(mv);
                 FloatVector g = FloatVector.fromArray(FF, dout, i).fma(av, centred.fma(bv, sv));
                 g.add(FloatVector.fromArray(FF, din, i)).intoArray(din, i);
