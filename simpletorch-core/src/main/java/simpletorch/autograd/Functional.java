@@ -57,10 +57,33 @@ public final class Functional {
         ElementwiseKernels.binaryForward(out.data(), a.data(), aStrides, b.data(), bStrides, shape, op);
         Profiler.forward(t, label);
         if (recording(a, b)) {
-            out.setGradFn(new Node(name, new Tensor[] {a, b}, timed(label, () -> ElementwiseKernels.binaryBackward(
-                    gradOf(a), gradOf(b), out.grad(), a.data(), aStrides, b.data(), bStrides, shape, op))));
+            out.setGradFn(new Node(name, new Tensor[] {a, b}, timed(label, () -> binaryBackward(out, a, aStrides, b,
+                    bStrides, shape, op))));
         }
         return out;
+    }
+
+    /**
+     * Same-shape operands (a residual connection's add) write the first gradient into each instead of zeroing it and
+     * adding, and the first operand of a sum or difference takes the output's gradient buffer itself (its gradient is
+     * that one, unchanged): ResNet-20's block ends then make no pass over zeros. Broadcast operands, and x op x, add
+     * into zeroed gradients.
+     */
+    private static void binaryBackward(Tensor out, Tensor a, int[] aStrides, Tensor b, int[] bStrides, int[] shape,
+                                       BinaryOp op) {
+        if (a == b || !ElementwiseKernels.sameShape(aStrides, bStrides, shape)) {
+            ElementwiseKernels.binaryBackward(gradOf(a), gradOf(b), out.grad(), a.data(), aStrides, b.data(),
+                    bStrides, shape, op);
+            return;
+        }
+        boolean passA = op != BinaryOp.MUL && a.requiresGrad() && out.canPassGradTo(a);
+        boolean addA = a.grad() != null, addB = b.grad() != null;
+        float[] da = !a.requiresGrad() || passA ? null : addA ? a.grad() : a.gradBufferToOverwrite();
+        float[] db = !b.requiresGrad() ? null : addB ? b.grad() : b.gradBufferToOverwrite();
+        ElementwiseKernels.sameShapeBackward(da, addA, db, addB, out.grad(), a.data(), b.data(), op);
+        if (passA) {
+            out.passGradTo(a); // after db was made from it
+        }
     }
 
     /** max(x, 0) element-wise. */
@@ -248,8 +271,11 @@ public final class Functional {
         Conv2dKernels.forward(out.data(), x.data(), weight.data(), data(bias), g);
         Profiler.forward(t, label);
         if (recording(x, weight, bias)) {
-            out.setGradFn(new Node("conv2d", inputs(x, weight, bias), timed(label, () -> Conv2dKernels.backward(
-                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), g))));
+            out.setGradFn(new Node("conv2d", inputs(x, weight, bias), timed(label, () -> {
+                boolean addX = x.grad() != null; // the first gradient into x is written, not added
+                float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
+                Conv2dKernels.backward(dx, addX, gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), g);
+            })));
         }
         return out;
     }
@@ -506,13 +532,16 @@ public final class Functional {
                 invstd[c] = (float) (1 / Math.sqrt(runningVar.data()[c] + eps));
             }
         }
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape()); // every element written
         NormKernels.batchNormForward(out.data(), x.data(), mean, invstd, data(weight), data(bias), N, C, S);
         Profiler.forward(t, label);
         if (recording(x, weight, bias)) {
-            out.setGradFn(new Node("batch_norm", nonNull(x, weight, bias), timed(label, () -> NormKernels.batchNormBackward(
-                    gradOf(x), gradOf(weight), gradOf(bias), out.grad(), x.data(), mean, invstd, data(weight), training,
-                    N, C, S))));
+            out.setGradFn(new Node("batch_norm", nonNull(x, weight, bias), timed(label, () -> {
+                boolean addX = x.grad() != null; // the first gradient into x is written, not added
+                float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
+                NormKernels.batchNormBackward(dx, addX, gradOf(weight), gradOf(bias), out.grad(), x.data(), mean,
+                        invstd, data(weight), training, N, C, S);
+            })));
         }
         return out;
     }
@@ -563,7 +592,7 @@ public final class Functional {
 
     /** x > 0 ? x : negativeSlope * x, as {@code F.leaky_relu}. */
     public static Tensor leakyRelu(Tensor x, float negativeSlope) {
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape()); // every element written
         ActivationKernels.leakyReluForward(out.data(), x.data(), negativeSlope, x.numel());
         if (recording(x)) {
             out.setGradFn(new Node("leaky_relu", new Tensor[] {x}, () -> ActivationKernels.leakyReluBackward(
@@ -574,7 +603,7 @@ public final class Functional {
 
     /** x * Phi(x) with the exact normal CDF, as {@code F.gelu(x)} (approximate='none'). */
     public static Tensor gelu(Tensor x) {
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape()); // every element written
         Supplier<String> label = () -> "gelu " + Arrays.toString(x.shape());
         long t = Profiler.start();
         ActivationKernels.geluForward(out.data(), x.data(), x.numel());
@@ -588,7 +617,7 @@ public final class Functional {
 
     /** x * sigmoid(x), as {@code F.silu} (Swish). */
     public static Tensor silu(Tensor x) {
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape()); // every element written
         ActivationKernels.siluForward(out.data(), x.data(), x.numel());
         if (recording(x)) {
             out.setGradFn(new Node("silu", new Tensor[] {x},

@@ -139,9 +139,22 @@ public final class Conv2dKernels {
      */
     public static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in,
                                 float[] weight, ConvGeometry g) {
+        backward(din, true, dweight, dbias, dout, in, weight, g);
+    }
+
+    /**
+     * As {@link #backward(float[], float[], float[], float[], float[], float[], ConvGeometry)}; with
+     * {@code accumulateDin} false din is overwritten instead of added into (a gradient nothing has written yet, whose
+     * contents are arbitrary), so that the caller need not zero it first.
+     */
+    public static void backward(float[] din, boolean accumulateDin, float[] dweight, float[] dbias, float[] dout,
+                                float[] in, float[] weight, ConvGeometry g) {
         if (Gemm.vectorEnabled()) {
-            VectorConv2d.backward(din, dweight, dbias, dout, in, weight, g);
+            VectorConv2d.backward(din, accumulateDin, dweight, dbias, dout, in, weight, g);
             return;
+        }
+        if (din != null && !accumulateDin) {
+            ElementwiseKernels.fillZero(din, g.N() * g.inImageSize());
         }
         int P = g.OH() * g.OW();
         int CKK = g.C() * g.KH() * g.KW();

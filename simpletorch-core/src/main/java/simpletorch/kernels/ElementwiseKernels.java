@@ -201,38 +201,68 @@ public final class ElementwiseKernels {
         }
     }
 
+    /** Whether both operands have the output's shape, contiguous: the element-wise loops below apply. */
+    public static boolean sameShape(int[] aStrides, int[] bStrides, int[] outShape) {
+        return isContiguous(aStrides, outShape) && isContiguous(bStrides, outShape);
+    }
+
+    /**
+     * The gradients of same-shape operands ({@link #sameShape}), split across the workers: each of da and db (when
+     * not null) added into, or written where {@code addA} / {@code addB} is false (a gradient nothing has written yet,
+     * whose contents are arbitrary). da and db must be different arrays.
+     */
+    public static void sameShapeBackward(float[] da, boolean addA, float[] db, boolean addB, float[] dout, float[] a,
+                                         float[] b, BinaryOp op) {
+        forChunks(dout.length, (from, to) -> {
+            if (da != null) {
+                sameShapeGrad(da, addA, dout, op == BinaryOp.MUL ? b : null, false, from, to);
+            }
+            if (db != null) {
+                sameShapeGrad(db, addB, dout, op == BinaryOp.MUL ? a : null, op == BinaryOp.SUB, from, to);
+            }
+        });
+    }
+
+    /** d[i] (+)= dout[i] * other[i], or dout[i] where other is null, negated if {@code negate}, over [from, to). */
+    private static void sameShapeGrad(float[] d, boolean add, float[] dout, float[] other, boolean negate, int from,
+                                      int to) {
+        if (other != null) {
+            if (add) {
+                for (int i = from; i < to; i++) {
+                    d[i] += dout[i] * other[i];
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    d[i] = dout[i] * other[i];
+                }
+            }
+        } else if (negate) {
+            if (add) {
+                for (int i = from; i < to; i++) {
+                    d[i] -= dout[i];
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    d[i] = -dout[i];
+                }
+            }
+        } else if (add) {
+            for (int i = from; i < to; i++) {
+                d[i] += dout[i];
+            }
+        } else {
+            System.arraycopy(dout, from, d, from, to - from);
+        }
+    }
+
     /** da then db, each over [from, to): where da and db are one array (x op x), each element gets both terms in turn. */
     private static void sameShapeBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, BinaryOp op,
                                           int from, int to) {
         if (da != null) {
-            if (op == BinaryOp.MUL) {
-                for (int i = from; i < to; i++) {
-                    da[i] += dout[i] * b[i];
-                }
-            } else {
-                for (int i = from; i < to; i++) {
-                    da[i] += dout[i];
-                }
-            }
+            sameShapeGrad(da, true, dout, op == BinaryOp.MUL ? b : null, false, from, to);
         }
         if (db != null) {
-            switch (op) {
-                case ADD -> {
-                    for (int i = from; i < to; i++) {
-                        db[i] += dout[i];
-                    }
-                }
-                case SUB -> {
-                    for (int i = from; i < to; i++) {
-                        db[i] -= dout[i];
-                    }
-                }
-                case MUL -> {
-                    for (int i = from; i < to; i++) {
-                        db[i] += dout[i] * a[i];
-                    }
-                }
-            }
+            sameShapeGrad(db, true, dout, op == BinaryOp.MUL ? a : null, op == BinaryOp.SUB, from, to);
         }
     }
 

@@ -120,6 +120,17 @@ public final class NormKernels {
     public static void batchNormBackward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in,
                                          float[] mean, float[] invstd, float[] weight, boolean training,
                                          int N, int C, int S) {
+        batchNormBackward(din, true, dweight, dbias, dout, in, mean, invstd, weight, training, N, C, S);
+    }
+
+    /**
+     * As {@link #batchNormBackward(float[], float[], float[], float[], float[], float[], float[], float[], boolean,
+     * int, int, int)}; with {@code accumulateDin} false din is overwritten instead of added into (a gradient nothing
+     * has written yet, whose contents are arbitrary), so that the caller need not zero it first.
+     */
+    public static void batchNormBackward(float[] din, boolean accumulateDin, float[] dweight, float[] dbias,
+                                         float[] dout, float[] in, float[] mean, float[] invstd, float[] weight,
+                                         boolean training, int N, int C, int S) {
         double M = (double) N * S;
         if (VectorNorm.applies()) {
             Parallel.parallelFor(C, (worker, from, to) -> {
@@ -139,7 +150,7 @@ public final class NormKernels {
                         double k = is * (weight == null ? 1.0 : weight[c]);
                         double meanDout = training ? sumDout / M : 0;
                         double meanDoutXhat = training ? sumDoutXhat / M : 0;
-                        VectorNorm.addInputGrad(din, dout, in, N, C, S, c, mu, (float) k,
+                        VectorNorm.addInputGrad(din, accumulateDin, dout, in, N, C, S, c, mu, (float) k,
                                 (float) (-k * is * meanDoutXhat), (float) (-k * meanDout));
                     }
                 }
@@ -185,7 +196,8 @@ public final class NormKernels {
                 for (int n = 0; n < N; n++) {
                     for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
                         double xhat = (in[i] - mu) * is;
-                        din[i] += (float) (k * (dout[i] - meanDout - xhat * meanDoutXhat));
+                        float g = (float) (k * (dout[i] - meanDout - xhat * meanDoutXhat));
+                        din[i] = accumulateDin ? din[i] + g : g;
                     }
                 }
             }

@@ -177,8 +177,8 @@ final class VectorConv2d {
         return ap;
     }
 
-    static void backward(float[] din, float[] dweight, float[] dbias, float[] dout, float[] in, float[] weight,
-                         ConvGeometry g) {
+    static void backward(float[] din, boolean accumulateDin, float[] dweight, float[] dbias, float[] dout, float[] in,
+                         float[] weight, ConvGeometry g) {
         int P = g.OH() * g.OW();
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
@@ -242,7 +242,9 @@ final class VectorConv2d {
                 VectorConvWeightGrad3x3.accumulateImages(parts, partOff, dout, in, from, to, g);
             }
             if (din != null && directInput) {
-                VectorConvInputGrad3x3.addImages(din, dout, weightT, gatheredRows, from, to, g);
+                VectorConvInputGrad3x3.addImages(din, accumulateDin, dout, weightT, gatheredRows, from, to, g);
+            } else if (din != null && !accumulateDin) { // col2im only adds: the chunk's images zeroed first
+                java.util.Arrays.fill(din, from * g.inImageSize(), to * g.inImageSize(), 0f);
             }
             for (int n = from; n < to; n++) {
                 int inOff = n * g.inImageSize();

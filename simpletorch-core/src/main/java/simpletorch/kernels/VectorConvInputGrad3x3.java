@@ -64,9 +64,13 @@ final class VectorConvInputGrad3x3 {
         }
     }
 
-    /** din[n] += the input gradient of image n, for n in [from, to); ap and bRow from {@link #prepare}. */
-    static void addImages(float[] din, float[] dout, float[] ap, int[] bRow, int from, int to, ConvGeometry g) {
-        addImages(din, dout, null, null, ap, bRow, from, to, g);
+    /**
+     * din[n] += the input gradient of image n, for n in [from, to) (without {@code accumulate}, din[n] = it: a
+     * gradient nothing has written yet); ap and bRow from {@link #prepare}.
+     */
+    static void addImages(float[] din, boolean accumulate, float[] dout, float[] ap, int[] bRow, int from, int to,
+                          ConvGeometry g) {
+        addImages(din, accumulate, dout, null, null, ap, bRow, from, to, g);
     }
 
     /**
@@ -77,12 +81,12 @@ final class VectorConvInputGrad3x3 {
      */
     static void addImagesFromPool(float[] din, float[] dpool, float[] out, int[] argmax, float[] ap, int[] bRow,
                                   int from, int to, ConvGeometry g) {
-        addImages(din, dpool, out, argmax, ap, bRow, from, to, g);
+        addImages(din, true, dpool, out, argmax, ap, bRow, from, to, g);
     }
 
     /** dout is the convolution's output gradient when argmax is null, else the pool's (see above). */
-    private static void addImages(float[] din, float[] dout, float[] out, int[] argmax, float[] ap, int[] bRow,
-                                  int from, int to, ConvGeometry g) {
+    private static void addImages(float[] din, boolean accumulate, float[] dout, float[] out, int[] argmax,
+                                  float[] ap, int[] bRow, int from, int to, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
         int Wpad = W + 1, dPlane = planeSize(g), N = columns(g);
         float[] d = Scratch.get(Scratch.PADDED_OUT, OC * dPlane); // [OC][dPlane]: dout at row 1, column 1
@@ -102,7 +106,11 @@ final class VectorConvInputGrad3x3 {
             VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, H, W, Wpad, wide, 0, N, null);
             for (int c = 0; c < C; c++) {
                 for (int y = 0; y < H; y++) {
-                    addRow(wide, c * N + y * Wpad, din, ((n * C + c) * H + y) * W, W);
+                    if (accumulate) {
+                        addRow(wide, c * N + y * Wpad, din, ((n * C + c) * H + y) * W, W);
+                    } else {
+                        copyRow(wide, c * N + y * Wpad, din, ((n * C + c) * H + y) * W, W);
+                    }
                 }
             }
         }

@@ -104,13 +104,14 @@ final class VectorNorm {
     }
 
     /**
-     * {@code din += a * dout + b * (in - mu) + shift} over channel c's elements, in float: the training input
+     * {@code din += a * dout + b * (in - mu) + shift} (without {@code accumulate}: {@code din = ...}) over channel c's
+     * elements, in float: the training input
      * gradient {@code k * (dout - mean(dout) - xhat * mean(dout * xhat))} with {@code a = k}, {@code b = -k * invstd *
      * mean(dout * xhat)} and {@code shift = -k * mean(dout)}. The input is centred before it is scaled, so that a
      * mean far from zero costs no digits.
      */
-    static void addInputGrad(float[] din, float[] dout, float[] in, int N, int C, int S, int c, float mu, float a,
-                             float b, float shift) {
+    static void addInputGrad(float[] din, boolean accumulate, float[] dout, float[] in, int N, int C, int S, int c,
+                             float mu, float a, float b, float shift) {
         FloatVector mv = FloatVector.broadcast(FF, mu), av = FloatVector.broadcast(FF, a);
         FloatVector bv = FloatVector.broadcast(FF, b), sv = FloatVector.broadcast(FF, shift);
         for (int n = 0; n < N; n++) {
@@ -118,10 +119,14 @@ final class VectorNorm {
             for (; i + L <= end; i += L) {
                 FloatVector centred = FloatVector.fromArray(FF, in, i).sub(mv);
                 FloatVector g = FloatVector.fromArray(FF, dout, i).fma(av, centred.fma(bv, sv));
-                g.add(FloatVector.fromArray(FF, din, i)).intoArray(din, i);
+                if (accumulate) {
+                    g = g.add(FloatVector.fromArray(FF, din, i));
+                }
+                g.intoArray(din, i);
             }
             for (; i < end; i++) {
-                din[i] += Math.fma(dout[i], a, Math.fma(in[i] - mu, b, shift));
+                float g = Math.fma(dout[i], a, Math.fma(in[i] - mu, b, shift));
+                din[i] = accumulate ? din[i] + g : g;
             }
         }
     }

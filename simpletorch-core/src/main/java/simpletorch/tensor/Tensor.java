@@ -257,12 +257,17 @@ public final class Tensor {
      * and this gradient is not retained. Returns whether it did; this tensor then has no gradient.
      */
     public boolean passGradTo(Tensor target) {
-        if (grad == null || retainGrad || target.grad != null || target.numel() != numel()) {
+        if (!canPassGradTo(target)) {
             return false;
         }
         target.grad = grad;
         grad = null;
         return true;
+    }
+
+    /** Whether {@link #passGradTo} would hand this tensor's gradient buffer to {@code target}. */
+    public boolean canPassGradTo(Tensor target) {
+        return grad != null && !retainGrad && target.grad == null && target.numel() == numel();
     }
 
     /** Keeps this non-leaf tensor's gradient after backward, like {@code tensor.retain_grad()}. */

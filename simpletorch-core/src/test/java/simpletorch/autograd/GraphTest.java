@@ -36,6 +36,46 @@ class GraphTest {
         assertClose("dx", x.grad(), new double[] {(2 * 1.5 + 1) * 3, (2 * 6 + 1) * 3, (2 * -3 + 1) * 3}, 1e-6, 1e-6);
     }
 
+    /**
+     * A sum's or difference's first operand takes the output's gradient buffer when nothing has flowed into it yet
+     * (a residual connection's add), and the second gets a written copy: the gradients must come out as if every one
+     * had been added into zeros, whichever consumer of y runs first, when the output's gradient is kept
+     * (retainGrad), and across two backward calls into leaves.
+     */
+    @Test
+    void sumsHandTheirGradientOnAndTheRestStillAdds() {
+        float[] c = {0.5f, -2, 3}, d = {1, 4, -1};
+        for (boolean subtract : new boolean[] {false, true}) {
+            for (boolean keep : new boolean[] {false, true}) {
+                Tensor x = leaf(1, 2, -3), b = leaf(4, 5, 6);
+                Tensor y = Functional.mul(x, Tensor.of(new float[] {2, 2, 2}, 3));     // y = 2x
+                Tensor s = subtract ? Functional.sub(y, b) : Functional.add(y, b);    // s = y +- b
+                if (keep) {
+                    s.retainGrad();
+                }
+                Tensor loss = Functional.add(Functional.sum(Functional.mul(s, Tensor.of(c, 3))),
+                        Functional.sum(Functional.mul(y, Tensor.of(d, 3))));          // sum(s*c) + sum(y*d)
+                loss.backward();
+                String what = (subtract ? "y - b" : "y + b") + (keep ? ", kept" : "");
+                assertClose(what + ": dx", x.grad(), new double[] {2 * (c[0] + d[0]), 2 * (c[1] + d[1]),
+                        2 * (c[2] + d[2])}, 1e-6, 1e-6);
+                float sign = subtract ? -1 : 1;
+                assertClose(what + ": db", b.grad(), new double[] {sign * c[0], sign * c[1], sign * c[2]}, 1e-6, 1e-6);
+                if (keep) {
+                    assertClose(what + ": ds", s.grad(), new double[] {c[0], c[1], c[2]}, 1e-6, 1e-6);
+                }
+            }
+        }
+        Tensor x = leaf(1, 2, 3), b = leaf(4, 5, 6); // leaves: the handed buffer is x's gradient from then on
+        for (int call = 1; call <= 2; call++) {
+            Functional.sum(Functional.mul(Functional.add(x, b), Tensor.of(c, 3))).backward();
+            assertClose("leaf x after " + call + " calls", x.grad(), new double[] {call * c[0], call * c[1],
+                    call * c[2]}, 1e-6, 1e-6);
+            assertClose("leaf b after " + call + " calls", b.grad(), new double[] {call * c[0], call * c[1],
+                    call * c[2]}, 1e-6, 1e-6);
+        }
+    }
+
     @Test
     void gradientsAccumulateAcrossBackwardCallsUntilZeroGrad() {
         Tensor x = leaf(1, 2, 3);

@@ -15,8 +15,8 @@ import simpletorch.testing.Threads;
 
 /**
  * add, sub and mul of same-shape operands (the plain loops split across the workers) against the obvious loop, bit
- * for bit: on the caller alone and in parallel chunks, with either gradient absent, and with one gradient array for
- * both operands (x op x).
+ * for bit: on the caller alone and in parallel chunks, with either gradient absent, each gradient added into or
+ * written (the first gradient into a tensor), and with one gradient array for both operands (x op x).
  */
 class BinaryElementwiseTest {
     static Stream<Arguments> cases() {
@@ -70,6 +70,22 @@ class BinaryElementwiseTest {
                     };
                     assertThat(db[i]).as("%s db at %d", op, i).isEqualTo(db0[i] + term);
                 }
+            }
+        }
+
+        for (int mode = 0; mode < 4; mode++) { // each gradient added into or written (over garbage)
+            boolean addA = (mode & 1) != 0, addB = (mode & 2) != 0;
+            float[] da = addA ? da0.clone() : TestData.uniform(g, n), db = addB ? db0.clone() : TestData.uniform(g, n);
+            Threads.with(threads, () -> ElementwiseKernels.sameShapeBackward(da, addA, db, addB, dout, a, b, op));
+            for (int i = 0; i < n; i++) {
+                float termA = op == BinaryOp.MUL ? dout[i] * b[i] : dout[i];
+                float termB = switch (op) {
+                    case ADD -> dout[i];
+                    case SUB -> -dout[i];
+                    case MUL -> dout[i] * a[i];
+                };
+                assertThat(da[i]).as("%s da at %d, added %s", op, i, addA).isEqualTo(addA ? da0[i] + termA : termA);
+                assertThat(db[i]).as("%s db at %d, added %s", op, i, addB).isEqualTo(addB ? db0[i] + termB : termB);
             }
         }
 

@@ -109,7 +109,10 @@ class Conv2dKernelsTest {
         }
     }
 
-    /** Every combination of null gradients, each non-null one pre-filled so that accumulation is checked too. */
+    /**
+     * Every combination of null gradients, each non-null one pre-filled so that accumulation is checked too; then the
+     * input gradient written over garbage (the first gradient into a tensor).
+     */
     @ParameterizedTest(name = "threads={0} vector={1} shape={2}")
     @MethodSource("shapesAndThreads")
     void backwardMatchesNaiveAndAddsIntoGradients(int threads, boolean vector, int[] shape) {
@@ -145,6 +148,15 @@ class Conv2dKernelsTest {
                 assertClose(what + "dbias", fdbias, dbias, ATOL, RTOL);
             }
         }
+
+        // The first gradient into the input written, not added: over garbage, the naive gradient from zero
+        double[] fromZero = new double[in.length];
+        Conv2dKernels.backwardNaive(fromZero, null, null, TestData.toDouble(dout), TestData.toDouble(in),
+                TestData.toDouble(weight), geo);
+        float[] written = new float[in.length];
+        java.util.Arrays.fill(written, Float.NaN);
+        run(threads, vector, () -> Conv2dKernels.backward(written, false, null, null, dout, in, weight, geo));
+        assertClose("conv2d backward " + geo + " din written", written, fromZero, ATOL, RTOL);
     }
 
     @Test

@@ -74,6 +74,18 @@ class NormKernelsTest {
         assertClose("batch_norm din", din, wantDin, 1e-5, 1e-4);
         assertClose("batch_norm dweight", dw, wantDw, 1e-5, 1e-4);
         assertClose("batch_norm dbias", db, wantDb, 1e-5, 1e-4);
+
+        // The first gradient into the input written, not added: over garbage, the same bits as added into zeros
+        float[] added = new float[n], written = new float[n];
+        java.util.Arrays.fill(written, Float.NaN);
+        Threads.with(threads, () -> {
+            NormKernels.batchNormBackward(added, true, null, null, dout, in, mean, invstd, weight, training, N, C, S);
+            NormKernels.batchNormBackward(written, false, null, null, dout, in, mean, invstd, weight, training, N, C,
+                    S);
+        });
+        for (int i = 0; i < n; i++) {
+            org.assertj.core.api.Assertions.assertThat(written[i]).as("written din at %d", i).isEqualTo(added[i]);
+        }
     }
 
     /**
