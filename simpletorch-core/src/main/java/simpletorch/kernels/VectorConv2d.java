@@ -137,22 +137,31 @@ final class VectorConv2d {
      */
     private static void gathered(float[] out, int[] argmax, float[] in, float[] weight, float[] bias, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC(), CKK = C * 9;
-        int Wp = W + 1; // row y of the image at plane row y + 1, columns 1..W; column 0 the border of both sides
+        // Row y of the image at plane row y + 1, columns 1..W, column 0 the border of both sides; or three shifted
+        // copies of each plane, rows W apart (see VectorConvInputGrad3x3.shiftedCopies)
+        boolean shifted = VectorConvInputGrad3x3.shiftedCopies(g);
+        int Wp = shifted ? W : W + 1;
         int columns = VectorGemm.gatheredColumns(H, Wp); // output (y, x) at y*Wp + x, whole panels
-        int plane = Math.max((H + 2) * Wp + 1, 2 * Wp + 2 + columns); // every gathered row stays inside its plane
+        int plane = shifted ? VectorConvInputGrad3x3.shiftedPlane(g)
+                : Math.max((H + 2) * Wp + 1, 2 * Wp + 2 + columns); // every gathered row stays inside its plane
+        int planes = shifted ? 3 * C : C;
         float[] ap = packedWeights(weight, g);
         int[] bRow = Scratch.ints(Scratch.ROWS, CKK);
-        for (int k = 0; k < CKK; k++) {
-            bRow[k] = k / 9 * plane + k % 9 / 3 * Wp + k % 3; // input channel, kernel row and column
+        for (int k = 0; k < CKK; k++) { // input channel, kernel row and column
+            bRow[k] = shifted ? (3 * (k / 9) + k % 3) * plane + k % 9 / 3 * W : k / 9 * plane + k % 9 / 3 * Wp + k % 3;
         }
         Parallel.parallelFor(g.N(), (worker, from, to) -> {
-            float[] padded = Scratch.get(Scratch.PADDED_IN, C * plane);
+            float[] padded = Scratch.get(Scratch.PADDED_IN, planes * plane);
             float[] conv = Scratch.get(Scratch.IMAGE_OUT, OC * columns); // [OC][columns] of one image
-            java.util.Arrays.fill(padded, 0, C * plane, 0f); // the border stays zero; each image writes the interior
+            java.util.Arrays.fill(padded, 0, planes * plane, 0f); // the border stays zero; each image writes the interior
             for (int n = from; n < to; n++) {
-                for (int c = 0; c < C; c++) {
-                    for (int y = 0; y < H; y++) {
-                        System.arraycopy(in, ((n * C + c) * H + y) * W, padded, c * plane + (y + 1) * Wp + 1, W);
+                if (shifted) {
+                    VectorConvInputGrad3x3.copyShifted(padded, plane, in, n * C * H * W, C, H, W);
+                } else {
+                    for (int c = 0; c < C; c++) {
+                        for (int y = 0; y < H; y++) {
+                            System.arraycopy(in, ((n * C + c) * H + y) * W, padded, c * plane + (y + 1) * Wp + 1, W);
+                        }
                     }
                 }
                 VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, H, W, Wp, conv, 0, columns, bias);
@@ -193,7 +202,7 @@ final class VectorConv2d {
         if (din != null && directInput) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));
             bRow = Scratch.ints(Scratch.ROWS, OC * 9);
-            VectorConvInputGrad3x3.prepare(wt, bRow, weight, g);
+            VectorConvInputGrad3x3.prepare(wt, bRow, weight, g, false);
         } else if (din != null) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(CKK, OC));
             VectorGemm.packA(wt, weight, 0, CKK, true, CKK, OC);
@@ -341,7 +350,7 @@ final class VectorConv2d {
         } else if (din != null) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));
             bRow = Scratch.ints(Scratch.ROWS, OC * 9);
-            VectorConvInputGrad3x3.prepare(wt, bRow, weight, g);
+            VectorConvInputGrad3x3.prepare(wt, bRow, weight, g, true);
         }
         float[] packedWeights = wt;
         int[] gatheredRows = bRow;

@@ -36,6 +36,54 @@ final class VectorConvInputGrad3x3 {
         return g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 1 && g.padW() == 1;
     }
 
+    /**
+     * Whether the gathered products of 3x3 "same" layers (this input gradient and {@code VectorConv2d}'s forward)
+     * read three shifted copies of each plane with rows W apart ({@link #copyShifted}) instead of one zero-bordered
+     * plane with rows W + 1 apart: where the shared border column would cost a tenth or more of the product's
+     * columns and {@link VectorGemm#multiplyGathered} has no layout of its own for the width. ResNet-20's 8x8 layers
+     * with AVX-512's 32-column panels: 96 columns for 64 pixels, 64 this way (80 and 64 with AVX2's 16). The copies
+     * cost three plane copies where the bordered plane cost one. The same products in the same order: the same values
+     * bit for bit. {@code -Dsimpletorch.shiftedCopies=false} turns it off, to measure.
+     */
+    static boolean shiftedCopies(ConvGeometry g) {
+        int H = g.H(), W = g.W();
+        return SHIFTED_COPIES && applies(g) && !VectorGemm.gatheredRowsAlone(H, W, W + 1)
+                && VectorGemm.gatheredColumns(H, W) * 10 <= VectorGemm.gatheredColumns(H, W + 1) * 9;
+    }
+
+    private static final boolean SHIFTED_COPIES = !"false".equals(System.getProperty("simpletorch.shiftedCopies"));
+
+    /**
+     * Floats per copy of a plane for {@link #copyShifted}: its H rows and a zero row above and below, and enough after
+     * them that every gathered row of the last column panel stays inside the copy.
+     */
+    static int shiftedPlane(ConvGeometry g) {
+        int H = g.H(), W = g.W();
+        return Math.max((H + 2) * W, 2 * W + VectorGemm.gatheredColumns(H, W));
+    }
+
+    /**
+     * Three copies of each of {@code planes} [H][W] planes from {@code src[srcOff, ...)}: copy s of plane p starts
+     * at {@code dst[(3p + s)*plane]} and holds the plane's row y at {@code (y + 1)*W}, shifted so that its column x
+     * is the plane's column x + s - 1. The places that would come from outside the plane (column 0 of copy 0, column
+     * W - 1 of copy 2, rows 0 and H + 1, the tail) are never written here: zero them once before the first image.
+     * A plane copy at a time, then the H - 1 places that the shifted copies carried over from a neighbouring row set
+     * back to zero.
+     */
+    static void copyShifted(float[] dst, int plane, float[] src, int srcOff, int planes, int H, int W) {
+        int n = H * W;
+        for (int p = 0; p < planes; p++) {
+            int from = srcOff + p * n, to = 3 * p * plane + W;
+            System.arraycopy(src, from, dst, to + 1, n - 1);          // copy 0: column x reads x - 1
+            System.arraycopy(src, from, dst, to + plane, n);          // copy 1: in place
+            System.arraycopy(src, from + 1, dst, to + 2 * plane, n - 1); // copy 2: column x reads x + 1
+            for (int y = 1; y < H; y++) {
+                dst[to + y * W] = 0f;                   // copy 0, column 0 of row y: was row y - 1's last
+                dst[to + 2 * plane + y * W - 1] = 0f;   // copy 2, column W - 1 of row y - 1: was row y's first
+            }
+        }
+    }
+
     /** Floats of the packed weights. */
     static int weightsSize(ConvGeometry g) {
         return VectorGemm.packedASize(g.C(), g.OC() * 9);
@@ -43,9 +91,10 @@ final class VectorConvInputGrad3x3 {
 
     /**
      * Packs A (see the class comment) into the GEMM's MR-row panels, and writes B's row offsets into
-     * {@code bRow[0, OC*9)}. Both are the same for every image: done once per call, read by every worker.
+     * {@code bRow[0, OC*9)}, for {@link #addImagesFromPool} if {@code fromPool} (the zero-bordered planes always),
+     * else for {@link #addImages}. Both are the same for every image: done once per call, read by every worker.
      */
-    static void prepare(float[] ap, int[] bRow, float[] weight, ConvGeometry g) {
+    static void prepare(float[] ap, int[] bRow, float[] weight, ConvGeometry g, boolean fromPool) {
         int C = g.C(), K = g.OC() * 9, MR = VectorGemm.MR;
         int dst = 0;
         for (int c0 = 0; c0 < C; c0 += MR) {
@@ -57,10 +106,12 @@ final class VectorConvInputGrad3x3 {
                 }
             }
         }
-        int Wpad = g.W() + 1, dPlane = planeSize(g);
+        int W = g.W(), Wpad = W + 1, dPlane = planeSize(g), shifted = shiftedPlane(g);
         for (int k = 0; k < K; k++) {
             int oc = k / 9, kh = k % 9 / 3, kw = k % 3;
-            bRow[k] = oc * dPlane + (2 - kh) * Wpad + (2 - kw);
+            // din[y][x] takes dout[y + 1 - kh][x + 1 - kw]: the copy whose column x is x + 1 - kw, row y + 2 - kh
+            bRow[k] = !fromPool && shiftedCopies(g) ? (3 * oc + 2 - kw) * shifted + (2 - kh) * W
+                    : oc * dPlane + (2 - kh) * Wpad + (2 - kw);
         }
     }
 
@@ -88,12 +139,17 @@ final class VectorConvInputGrad3x3 {
     private static void addImages(float[] din, boolean accumulate, float[] dout, float[] out, int[] argmax,
                                   float[] ap, int[] bRow, int from, int to, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
-        int Wpad = W + 1, dPlane = planeSize(g), N = columns(g);
-        float[] d = Scratch.get(Scratch.PADDED_OUT, OC * dPlane); // [OC][dPlane]: dout at row 1, column 1
+        boolean shifted = argmax == null && shiftedCopies(g); // the pool's gradient writes the bordered planes
+        int Wpad = shifted ? W : W + 1, N = shifted ? VectorGemm.gatheredColumns(H, W) : columns(g);
+        int dPlanes = shifted ? 3 * OC * shiftedPlane(g) : OC * planeSize(g);
+        float[] d = Scratch.get(Scratch.PADDED_OUT, dPlanes); // dout's zero-bordered planes, or their shifted copies
         float[] wide = Scratch.get(Scratch.DCOLS, C * N); // [C][N]: din's rows Wpad apart, border columns too
-        java.util.Arrays.fill(d, 0, OC * dPlane, 0f); // the border stays zero; each image writes the interior
+        java.util.Arrays.fill(d, 0, dPlanes, 0f); // the border stays zero; each image writes the interior
+        int dPlane = planeSize(g);
         for (int n = from; n < to; n++) {
-            if (argmax != null) {
+            if (shifted) {
+                copyShifted(d, shiftedPlane(g), dout, n * OC * H * W, OC, H, W);
+            } else if (argmax != null) {
                 VectorPool.maxPool2x2Backward(d, Wpad + 1, dPlane, Wpad, dout, out, argmax, n * OC, (n + 1) * OC, H, W);
             } else {
                 for (int oc = 0; oc < OC; oc++) {
@@ -105,6 +161,14 @@ final class VectorConvInputGrad3x3 {
             }
             VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, H, W, Wpad, wide, 0, N, null);
             for (int c = 0; c < C; c++) {
+                if (shifted) { // rows W apart: the plane in one piece
+                    if (accumulate) {
+                        addRow(wide, c * N, din, (n * C + c) * H * W, H * W);
+                    } else {
+                        copyRow(wide, c * N, din, (n * C + c) * H * W, H * W);
+                    }
+                    continue;
+                }
                 for (int y = 0; y < H; y++) {
                     if (accumulate) {
                         addRow(wide, c * N + y * Wpad, din, ((n * C + c) * H + y) * W, W);

@@ -115,6 +115,14 @@ final class VectorGemm {
      * Columns of C that {@link #multiplyGathered} may write for an image of H rows laid rowStride apart: the first
      * H*rowStride columns, in whole NR-column panels. The caller's C rows and B planes must hold that many.
      */
+    /**
+     * Whether {@link #multiplyGathered} computes an image of H rows of W pixels, rowStride apart, without its border
+     * columns: each row by its own panels, or two rows a panel.
+     */
+    static boolean gatheredRowsAlone(int H, int W, int rowStride) {
+        return W % NR == 0 || MR == 8 && W == L && rowStride == L + 1 && H % 2 == 0;
+    }
+
     static int gatheredColumns(int H, int rowStride) {
         return (H * rowStride + NR - 1) / NR * NR;
     }

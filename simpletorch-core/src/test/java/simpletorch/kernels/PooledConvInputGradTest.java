@@ -74,7 +74,7 @@ class PooledConvInputGradTest {
             Threads.with(threads, () -> {
                 float[] wt = new float[VectorConvInputGrad3x3.weightsSize(g)];
                 int[] rows = new int[OC * 9];
-                VectorConvInputGrad3x3.prepare(wt, rows, weight, g);
+                VectorConvInputGrad3x3.prepare(wt, rows, weight, g, true);
                 Parallel.parallelFor(N, (chunk, from, to) ->
                         VectorConvInputGrad3x3.addImagesFromPool(dense, dpool, out, argmax, wt, rows, from, to, g));
             });
