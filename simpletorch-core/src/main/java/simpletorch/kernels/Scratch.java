@@ -63,8 +63,7 @@ final class Scratch {
     static final int GROUPS = 1;
     static final int WINNERS = 2;
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[3][]);
-    private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][]);
-    private static final ThreadLocal<double[]> PAIR = ThreadLocal.withInitial(() -> new double[2]);
+    private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[2][]);
 
     private Scratch() {
     }
@@ -126,9 +125,16 @@ final class Scratch {
         return buffers[slot];
     }
 
-    /** Two doubles of the calling thread's, for a kernel that returns a pair of sums ({@code VectorNorm}). */
-    static double[] pair() {
-        return PAIR.get();
+    /**
+     * A double buffer of at least {@code size} elements with arbitrary contents, owned by the calling thread and
+     * written by every worker: BatchNorm's sums per row ({@link NormKernels}).
+     */
+    static double[] rowSums(int size) {
+        double[][] buffers = DOUBLES.get();
+        if (buffers[1] == null || buffers[1].length < size) {
+            buffers[1] = new double[size];
+        }
+        return buffers[1];
     }
 
     /** A double buffer of at least {@code size} elements, set to zero over [0, size): for per-worker sums. */

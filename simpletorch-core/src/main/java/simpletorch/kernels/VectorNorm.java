@@ -4,10 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link NormKernels}' passes over one channel, a vector at a time: the sums of the batch statistics and of the
- * backward pass over each row of S elements in float vectors (each lane a partial sum of S / L elements, the input
- * shifted first), the row's lanes spilled and added in lane order into double sums across rows; the input gradient
- * in float vectors. The statistics take two passes (the mean, then the squares about it), where the scalar loop's
+ * {@link NormKernels}' passes over one row (one image's plane of one channel), a vector at a time: the sums of the
+ * batch statistics and of the backward pass over the row's S elements in float vectors (each lane a partial sum of
+ * S / L elements, the input shifted first), the lanes spilled and added in lane order into the row's double sums,
+ * which {@link NormKernels} adds across the batch's rows in image order; the input gradient in float vectors. The statistics take two passes (the mean, then the squares about it), where the scalar loop's
  * one pass in double could shift by the first element: squares summed in float about a point far from the mean
  * lose the variance to cancellation. The scalar loops converted, subtracted and added one element at a time in double: 300 us for
  * the statistics of a [32, 16, 32, 32] batch on one thread (ResNet-20's first stage), where the normalisation
@@ -36,98 +36,92 @@ final class VectorNorm {
     private static final boolean ENABLED = !"false".equals(System.getProperty("simpletorch.vectorNorm"));
 
     /**
-     * {@code sums[0] = sum of (x - k)}, {@code sums[1] = sum of (x - k)^2} over channel c's elements of
-     * {@code in [N, C, S]}: each row's in float lanes, added across rows in double. For the variance call it twice,
-     * with k an element (the sum gives the mean) and then k the mean (the squares then do not cancel in float).
+     * {@code rows[at] = sum of (x - k)}, {@code rows[at + 1] = sum of (x - k)^2} over the row {@code in[i, i + S)}: in
+     * float lanes, each a partial sum of S / L elements, spilled and added in lane order into double (the tail
+     * element by element after them). For the variance, rows are summed twice: with k an element (the sums give the
+     * mean) and then k the mean (the squares then do not cancel in float).
      */
-    static void shiftedSums(double[] sums, float[] in, int N, int C, int S, int c, float k) {
-        float[] lanes = Scratch.get(Scratch.LANES, 2 * L);
-        FloatVector kv = FloatVector.broadcast(FF, k);
+    static void rowShiftedSums(double[] rows, int at, float[] in, int i, int S, float k) {
         double s = 0, q = 0;
-        for (int n = 0; n < N; n++) {
-            int i = (n * C + c) * S, end = i + S;
-            if (S >= L) {
-                FloatVector sv = FloatVector.zero(FF), qv = sv;
-                for (; i + L <= end; i += L) {
-                    FloatVector d = FloatVector.fromArray(FF, in, i).sub(kv);
-                    sv = sv.add(d);
-                    qv = d.fma(d, qv);
-                }
-                sv.intoArray(lanes, 0);
-                qv.intoArray(lanes, L);
-                for (int j = 0; j < L; j++) {
-                    s += lanes[j];
-                    q += lanes[L + j];
-                }
+        int end = i + S;
+        if (S >= L) {
+            float[] lanes = Scratch.get(Scratch.LANES, 2 * L);
+            FloatVector kv = FloatVector.broadcast(FF, k);
+            FloatVector sv = FloatVector.zero(FF), qv = sv;
+            for (; i + L <= end; i += L) {
+                FloatVector d = FloatVector.fromArray(FF, in, i).sub(kv);
+                sv = sv.add(d);
+                qv = d.fma(d, qv);
             }
-            for (; i < end; i++) {
-                double d = in[i] - (double) k;
-                s += d;
-                q += d * d;
+            sv.intoArray(lanes, 0);
+            qv.intoArray(lanes, L);
+            for (int j = 0; j < L; j++) {
+                s += lanes[j];
+                q += lanes[L + j];
             }
         }
-        sums[0] = s;
-        sums[1] = q;
+        for (; i < end; i++) {
+            double d = in[i] - (double) k;
+            s += d;
+            q += d * d;
+        }
+        rows[at] = s;
+        rows[at + 1] = q;
     }
 
     /**
-     * {@code sums[0] = sum of dout}, {@code sums[1] = sum of dout * (in - mu)} over channel c's elements: each row's
-     * in float lanes, added across rows in double. mu is a float (the forward pass's mean).
+     * {@code rows[at] = sum of dout}, {@code rows[at + 1] = sum of dout * (in - mu)} over the row {@code [i, i + S)}
+     * of both, as {@link #rowShiftedSums} sums. mu is a float (the forward pass's mean).
      */
-    static void gradientSums(double[] sums, float[] dout, float[] in, int N, int C, int S, int c, float mu) {
-        float[] lanes = Scratch.get(Scratch.LANES, 2 * L);
-        FloatVector mv = FloatVector.broadcast(FF, mu);
+    static void rowGradientSums(double[] rows, int at, float[] dout, float[] in, int i, int S, float mu) {
         double s = 0, x = 0;
-        for (int n = 0; n < N; n++) {
-            int i = (n * C + c) * S, end = i + S;
-            if (S >= L) {
-                FloatVector sv = FloatVector.zero(FF), xv = sv;
-                for (; i + L <= end; i += L) {
-                    FloatVector d = FloatVector.fromArray(FF, dout, i);
-                    sv = sv.add(d);
-                    xv = d.fma(FloatVector.fromArray(FF, in, i).sub(mv), xv);
-                }
-                sv.intoArray(lanes, 0);
-                xv.intoArray(lanes, L);
-                for (int j = 0; j < L; j++) {
-                    s += lanes[j];
-                    x += lanes[L + j];
-                }
+        int end = i + S;
+        if (S >= L) {
+            float[] lanes = Scratch.get(Scratch.LANES, 2 * L);
+            FloatVector mv = FloatVector.broadcast(FF, mu);
+            FloatVector sv = FloatVector.zero(FF), xv = sv;
+            for (; i + L <= end; i += L) {
+                FloatVector d = FloatVector.fromArray(FF, dout, i);
+                sv = sv.add(d);
+                xv = d.fma(FloatVector.fromArray(FF, in, i).sub(mv), xv);
             }
-            for (; i < end; i++) {
-                s += dout[i];
-                x += dout[i] * (in[i] - (double) mu);
+            sv.intoArray(lanes, 0);
+            xv.intoArray(lanes, L);
+            for (int j = 0; j < L; j++) {
+                s += lanes[j];
+                x += lanes[L + j];
             }
         }
-        sums[0] = s;
-        sums[1] = x;
+        for (; i < end; i++) {
+            s += dout[i];
+            x += dout[i] * (in[i] - (double) mu);
+        }
+        rows[at] = s;
+        rows[at + 1] = x;
     }
 
     /**
-     * {@code din += a * dout + b * (in - mu) + shift} (without {@code accumulate}: {@code din = ...}) over channel c's
-     * elements, in float: the training input
-     * gradient {@code k * (dout - mean(dout) - xhat * mean(dout * xhat))} with {@code a = k}, {@code b = -k * invstd *
-     * mean(dout * xhat)} and {@code shift = -k * mean(dout)}. The input is centred before it is scaled, so that a
-     * mean far from zero costs no digits.
+     * {@code din += a * dout + b * (in - mu) + shift} (without {@code accumulate}: {@code din = ...}) over the row
+     * {@code [i, i + S)}, in float: the training input gradient {@code k * (dout - mean(dout) - xhat * mean(dout *
+     * xhat))} with {@code a = k}, {@code b = -k * invstd * mean(dout * xhat)} and {@code shift = -k * mean(dout)}. The
+     * input is centred before it is scaled, so that a mean far from zero costs no digits.
      */
-    static void addInputGrad(float[] din, boolean accumulate, float[] dout, float[] in, int N, int C, int S, int c,
-                             float mu, float a, float b, float shift) {
+    static void addRowInputGrad(float[] din, boolean accumulate, float[] dout, float[] in, int i, int S, float mu,
+                                float a, float b, float shift) {
         FloatVector mv = FloatVector.broadcast(FF, mu), av = FloatVector.broadcast(FF, a);
         FloatVector bv = FloatVector.broadcast(FF, b), sv = FloatVector.broadcast(FF, shift);
-        for (int n = 0; n < N; n++) {
-            int i = (n * C + c) * S, end = i + S;
-            for (; i + L <= end; i += L) {
-                FloatVector centred = FloatVector.fromArray(FF, in, i).sub(mv);
-                FloatVector g = FloatVector.fromArray(FF, dout, i).fma(av, centred.fma(bv, sv));
-                if (accumulate) {
-                    g = g.add(FloatVector.fromArray(FF, din, i));
-                }
-                g.intoArray(din, i);
+        int end = i + S;
+        for (; i + L <= end; i += L) {
+            FloatVector centred = FloatVector.fromArray(FF, in, i).sub(mv);
+            FloatVector g = FloatVector.fromArray(FF, dout, i).fma(av, centred.fma(bv, sv));
+            if (accumulate) {
+                g = g.add(FloatVector.fromArray(FF, din, i));
             }
-            for (; i < end; i++) {
-                float g = Math.fma(dout[i], a, Math.fma(in[i] - mu, b, shift));
-                din[i] = accumulate ? din[i] + g : g;
-            }
+            g.intoArray(din, i);
+        }
+        for (; i < end; i++) {
+            float g = Math.fma(dout[i], a, Math.fma(in[i] - mu, b, shift));
+            din[i] = accumulate ? din[i] + g : g;
         }
     }
 }

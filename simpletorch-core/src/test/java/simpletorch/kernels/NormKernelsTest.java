@@ -89,6 +89,40 @@ class NormKernelsTest {
     }
 
     /**
+     * The statistics, the output and every gradient are the same bits on 1, 2 and 3 threads: rows are summed where
+     * they lie and then added in image order, whoever summed them (a batch of 7 images, rows of vectors and a tail).
+     */
+    @org.junit.jupiter.api.Test
+    void resultsAreTheSameOnAnyThreadCount() {
+        int N = 7, C = 5, S = 37, n = N * C * S;
+        Generator g = new Generator(612);
+        float[] in = TestData.uniform(g, n, -2f, 3f), dout = TestData.uniform(g, n);
+        float[] weight = TestData.uniform(g, C, 0.5f, 1.5f), bias = TestData.uniform(g, C);
+        float[][] first = null;
+        for (int threads = 1; threads <= 3; threads++) {
+            float[] mean = new float[C], var = new float[C], invstd = new float[C], out = new float[n];
+            float[] din = new float[n], dw = new float[C], db = new float[C];
+            Threads.with(threads, () -> {
+                NormKernels.batchStats(mean, var, in, N, C, S);
+                for (int c = 0; c < C; c++) {
+                    invstd[c] = (float) (1 / Math.sqrt(var[c] + EPS));
+                }
+                NormKernels.batchNormForward(out, in, mean, invstd, weight, bias, N, C, S);
+                NormKernels.batchNormBackward(din, dw, db, dout, in, mean, invstd, weight, true, N, C, S);
+            });
+            float[][] got = {mean, var, out, din, dw, db};
+            if (first == null) {
+                first = got;
+                continue;
+            }
+            for (int k = 0; k < got.length; k++) {
+                org.assertj.core.api.Assertions.assertThat(got[k]).as("result %d on %d threads", k, threads)
+                        .containsExactly(first[k]);
+            }
+        }
+    }
+
+    /**
      * The one-pass statistics (sums of x - k and its square, k the channel's first element) against the two-pass
      * definition in double, on data whose mean is 10^4 times its spread (where a sum of squares without the shift
      * would cancel) and with a first element far from the rest.
