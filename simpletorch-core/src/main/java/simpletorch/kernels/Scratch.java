@@ -17,7 +17,10 @@ final class Scratch {
     static final int PARTS = 7;
     /** A few vectors' lanes, spilled to be added in a fixed order. */
     static final int LANES = 8;
-    /** A zero-bordered copy of one input image, and of one output gradient, for direct convolution kernels. */
+    /**
+     * A zero-bordered copy of one input image, and of one output gradient, for direct convolution kernels (the
+     * channel-vector weight gradient: a group's transposed output gradient, and its zero-bordered input planes).
+     */
     static final int PADDED_IN = 9;
     static final int PADDED_OUT = 10;
     /** A zero-bordered image gradient that col2im adds into. */

@@ -21,11 +21,11 @@ import jdk.incubator.vector.VectorSpecies;
  * odd number of channel vectors, 1 vector x the 9 columns of one input channel: 1 load and 9 broadcasts for 9).
  * Measured in docs/BENCHMARKS.md ("Third Zen 5 session").
  *
- * <p>Two loops, as the other kernel's split over output channels: the first, over images (the caller's backward
- * loop), copies each image's input into its zero-bordered planes and transposes its output gradient to
- * [pixel][channel] ({@link #prepareImages}); the second, over blocks of a tile's columns and channels
- * ({@link #accumulateBlocks}), walks groups of images ({@link #group}) for each of its blocks. A block's sums run
- * over the images and pixels in order whatever thread runs it: the result does not depend on the thread count.
+ * <p>Two loops: the first over groups of images ({@link #accumulateGroups}): each group's input copied into its
+ * zero-bordered planes and its output gradient transposed to [pixel][channel] ({@link #prepareImages}) in the
+ * worker's buffers, then every block of a tile's columns and channels walks the group into the group's own sums;
+ * the second over output channels adds the groups' sums in group order ({@link #addGroupSums}). The groups depend on
+ * the shape only: the result does not depend on the thread count.
  * Only touched when {@link Gemm#vectorEnabled()}.
  */
 final class VectorChannelWeightGrad3x3 {
@@ -77,18 +77,18 @@ final class VectorChannelWeightGrad3x3 {
         return (g.C() * 9 + COLS - 1) / COLS;
     }
 
-    /** Floats of the whole batch's zero-bordered input, [N][C][H + 2PH][W + 2PW]. */
+    /** Floats of one group's zero-bordered input, [group][C][H + 2PH][W + 2PW]. */
     static int paddedInSize(ConvGeometry g) {
-        return g.N() * imageSize(g);
+        return group(g) * imageSize(g);
     }
 
     private static int imageSize(ConvGeometry g) {
         return g.C() * (g.H() + 2 * g.padH()) * (g.W() + 2 * g.padW());
     }
 
-    /** Floats of the whole batch's transposed output gradient, [N][OH*OW][OC]. */
+    /** Floats of one group's transposed output gradient, [group][OH*OW][OC]. */
     static int transposedOutSize(ConvGeometry g) {
-        return g.N() * g.OH() * g.OW() * g.OC();
+        return group(g) * g.OH() * g.OW() * g.OC();
     }
 
     /**
@@ -101,23 +101,41 @@ final class VectorChannelWeightGrad3x3 {
 
     /**
      * Images per group: as many as keep a group's output gradient within {@link #GROUP_FLOATS}, so that it stays in
-     * L2 while every block of a worker walks it (ResNet-20's layers: 16 images of 64 channels at 8x8, 8 of 32 at
-     * 16x16).
+     * L2 while every block walks it, and at most {@link #MAX_GROUP} (ResNet-20's layers: 8 images of 64 channels at
+     * 8x8 and of 32 at 16x16, 4 of 16 at 32x32). Depends on the shape only, as the sums' grouping does.
      */
     static int group(ConvGeometry g) {
-        return Math.max(1, Math.min(g.N(), GROUP_FLOATS / (g.OH() * g.OW() * g.OC())));
+        return Math.max(1, Math.min(Math.min(g.N(), MAX_GROUP), GROUP_FLOATS / (g.OH() * g.OW() * g.OC())));
     }
 
     /**
-     * For images [from, to): x gets their zero-bordered input planes and dT their output gradient transposed,
-     * {@code dT[n][p][oc] = dout[n][oc][p]}, both at the images' own places.
+     * Images per group at most: a batch of 32 makes at least four groups, the items that the threads share (two
+     * groups for two threads left one waiting for the other whenever the machine took its core).
      */
-    static void prepareImages(float[] x, float[] dT, float[] in, float[] dout, int from, int to, ConvGeometry g) {
+    private static final int MAX_GROUP = 8;
+
+    /** The groups of images of a batch: the items of {@link #accumulateGroups}. */
+    static int groups(ConvGeometry g) {
+        int group = group(g);
+        return (g.N() + group - 1) / group;
+    }
+
+    /** Floats of every group's sums, one {@link #sumsSize} section per group. */
+    static int partsSize(ConvGeometry g) {
+        return groups(g) * sumsSize(g);
+    }
+
+    /**
+     * For images [from, to): x gets their zero-bordered input planes from its start, and dT their output gradient
+     * transposed from {@code dT0}, {@code dT[dT0 + ((n - from)*P + p)*OC + oc] = dout[n][oc][p]}.
+     */
+    static void prepareImages(float[] x, float[] dT, int dT0, float[] in, float[] dout, int from, int to,
+                              ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), PH = g.padH(), PW = g.padW();
         int Hp = H + 2 * PH, Wp = W + 2 * PW;
         int OC = g.OC(), P = g.OH() * g.OW();
         for (int n = from; n < to; n++) {
-            int xBase = n * imageSize(g), inBase = n * g.inImageSize();
+            int xBase = (n - from) * imageSize(g), inBase = n * g.inImageSize();
             for (int c = 0; c < C; c++) { // the border zeroed, the interior copied: each float written once
                 int plane = xBase + c * Hp * Wp;
                 java.util.Arrays.fill(x, plane, plane + PH * Wp + PW, 0f);
@@ -127,7 +145,7 @@ final class VectorChannelWeightGrad3x3 {
                     java.util.Arrays.fill(x, row + W, row + W + (y < H - 1 ? 2 * PW : PW + PH * Wp), 0f);
                 }
             }
-            transpose(dout, n * OC * P, dT, n * P * OC, OC, P);
+            transpose(dout, n * OC * P, dT, dT0 + (n - from) * P * OC, OC, P);
         }
     }
 
@@ -147,56 +165,77 @@ final class VectorChannelWeightGrad3x3 {
     }
 
     /**
-     * dweight += the whole batch's contribution for blocks [from, to): each block's sums (its tile's columns by its
-     * channels) run over the groups of images in order, in {@code sums} ({@code [C*9][OC]} rounded up to whole
-     * tiles, the calling thread's, each block its own places), and are then added into dweight.
+     * The sums of groups [from, to) of images ({@link #group}), each into its own section of {@code parts}
+     * ({@link #sumsSize} floats, [C*9][OC] rounded up to whole tiles): the group's input planes and transposed output
+     * gradient are prepared in the worker's buffers ({@link #prepareImages}), where every block then walks them while
+     * they are in its cache. (Prepared for the whole batch first, the blocks, split across the threads, read half
+     * of it from the other core's cache: ResNet-20's 16-channel layer on two threads took 890 us where the two passes
+     * alone took 143 + 524.) A group's sums run over its images and pixels in order whatever thread runs it.
      */
-    static void accumulateBlocks(float[] dweight, float[] sums, float[] x, float[] dT, int from, int to,
-                                 ConvGeometry g) {
-        int OC = g.OC(), CKK = g.C() * 9, N = g.N();
+    static void accumulateGroups(float[] parts, float[] in, float[] dout, int from, int to, ConvGeometry g) {
+        int group = group(g), N = g.N(), size = sumsSize(g);
+        float[] x = Scratch.get(Scratch.PADDED_OUT, paddedInSize(g));
+        // the gradient's vectors on whole cache lines where the buffer is aligned (see Scratch.aligned)
+        float[] dT = Scratch.aligned(Scratch.PADDED_IN, Scratch.ALIGN + transposedOutSize(g));
+        int dT0 = Scratch.alignsBuffers() ? Scratch.ALIGN : 0;
+        for (int gi = from; gi < to; gi++) {
+            int n0 = gi * group, images = Math.min(group, N - n0);
+            prepareImages(x, dT, dT0, in, dout, n0, n0 + images, g);
+            accumulateGroup(parts, gi * size, x, dT, dT0, images, g);
+        }
+    }
+
+    /** Every block's sums over one group of {@code images} images (x from its start, dT from dT0) into parts at partOff. */
+    private static void accumulateGroup(float[] parts, int partOff, float[] x, float[] dT, int dT0, int images,
+                                        ConvGeometry g) {
+        int OC = g.OC(), CKK = g.C() * 9;
         int Hp = g.H() + 2 * g.padH(), Wp = g.W() + 2 * g.padW();
         int OH = g.OH(), OW = g.OW(), P = OH * OW;
         int xImage = imageSize(g);
-        int group = group(g);
         int chain = Math.max(1, CHAIN / P); // images per tile call
         int stride = g.strideH();
         boolean pairs = pairs(g);
         int cols = pairs ? COLS : 9, width = pairs ? OCB : L; // a block's columns and channels
         int perTile = OC / width; // blocks over the same columns
-        for (int g0 = 0; g0 < N; g0 += group) {
-            int images = Math.min(group, N - g0);
-            for (int b = from; b < to; b++) {
-                int j0 = b / perTile * cols, oc0 = b % perTile * width;
-                int count = Math.min(cols, CKK - j0);
-                int o0 = offset(j0, count, 0, Hp, Wp), o1 = offset(j0, count, 1, Hp, Wp);
-                int o2 = offset(j0, count, 2, Hp, Wp), o3 = offset(j0, count, 3, Hp, Wp);
-                int o4 = offset(j0, count, 4, Hp, Wp), o5 = offset(j0, count, 5, Hp, Wp);
-                // two kw triples (o0 and o3); 17 vectors live, so only with 32 registers (with AVX2's 16 the
-                // spills made the kernel 1.5-2x slower than the one-pixel tile, -XX:UseAVX=2 on the Zen 5 machine)
-                boolean twoPixels = TWO_PIXELS && stride == 1 && OW % 2 == 0
-                        && (!pairs || VectorRegisters.COUNT >= 32 && count == COLS);
-                for (int n = g0; n < g0 + images; n += chain) {
-                    int sOff = j0 * OC + oc0, dOff = n * P * OC + oc0, m = Math.min(chain, g0 + images - n);
-                    if (!pairs && twoPixels) { // o0: the channel's plane, its window at o0 + kh*Wp + kw
-                        tile9PixelPairs(sums, sOff, OC, n == 0, dT, dOff, x, n * xImage + o0, OH, OW, Wp, xImage, m);
-                    } else if (!pairs) {
-                        tile9(sums, sOff, OC, n == 0, dT, dOff, x, n * xImage + o0, OH, OW, Wp, xImage, m, stride);
-                    } else if (twoPixels) {
-                        tilePixelPairs(sums, sOff, OC, n == 0, dT, dOff, x, n * xImage, o0, o3, OH, OW, Wp, xImage,
-                                m);
-                    } else {
-                        tile(sums, sOff, OC, n == 0, dT, dOff, x, n * xImage, o0, o1, o2, o3, o4, o5, OH, OW, Wp,
-                                xImage, m, stride);
-                    }
+        for (int b = 0, blocks = blocks(g); b < blocks; b++) {
+            int j0 = b / perTile * cols, oc0 = b % perTile * width;
+            int count = Math.min(cols, CKK - j0);
+            int o0 = offset(j0, count, 0, Hp, Wp), o1 = offset(j0, count, 1, Hp, Wp);
+            int o2 = offset(j0, count, 2, Hp, Wp), o3 = offset(j0, count, 3, Hp, Wp);
+            int o4 = offset(j0, count, 4, Hp, Wp), o5 = offset(j0, count, 5, Hp, Wp);
+            // two kw triples (o0 and o3); 17 vectors live, so only with 32 registers (with AVX2's 16 the
+            // spills made the kernel 1.5-2x slower than the one-pixel tile, -XX:UseAVX=2 on the Zen 5 machine)
+            boolean twoPixels = TWO_PIXELS && stride == 1 && OW % 2 == 0
+                    && (!pairs || VectorRegisters.COUNT >= 32 && count == COLS);
+            for (int n = 0; n < images; n += chain) {
+                int sOff = partOff + j0 * OC + oc0, dOff = dT0 + n * P * OC + oc0, m = Math.min(chain, images - n);
+                if (!pairs && twoPixels) { // o0: the channel's plane, its window at o0 + kh*Wp + kw
+                    tile9PixelPairs(parts, sOff, OC, n == 0, dT, dOff, x, n * xImage + o0, OH, OW, Wp, xImage, m);
+                } else if (!pairs) {
+                    tile9(parts, sOff, OC, n == 0, dT, dOff, x, n * xImage + o0, OH, OW, Wp, xImage, m, stride);
+                } else if (twoPixels) {
+                    tilePixelPairs(parts, sOff, OC, n == 0, dT, dOff, x, n * xImage, o0, o3, OH, OW, Wp, xImage, m);
+                } else {
+                    tile(parts, sOff, OC, n == 0, dT, dOff, x, n * xImage, o0, o1, o2, o3, o4, o5, OH, OW, Wp, xImage,
+                            m, stride);
                 }
             }
         }
-        for (int b = from; b < to; b++) {
-            int j0 = b / perTile * cols, oc0 = b % perTile * width;
-            for (int oc = oc0; oc < oc0 + width; oc++) {
-                for (int j = j0; j < Math.min(j0 + cols, CKK); j++) {
-                    dweight[oc * CKK + j] += sums[j * OC + oc];
+    }
+
+    /**
+     * dweight += the groups' sums ({@link #accumulateGroups}) added in group order, for dweight's rows (output
+     * channels) [from, to).
+     */
+    static void addGroupSums(float[] dweight, float[] parts, int from, int to, ConvGeometry g) {
+        int OC = g.OC(), CKK = g.C() * 9, groups = groups(g), size = sumsSize(g);
+        for (int oc = from; oc < to; oc++) {
+            for (int j = 0; j < CKK; j++) {
+                float s = parts[j * OC + oc];
+                for (int gi = 1; gi < groups; gi++) {
+                    s += parts[gi * size + j * OC + oc];
                 }
+                dweight[oc * CKK + j] += s;
             }
         }
     }

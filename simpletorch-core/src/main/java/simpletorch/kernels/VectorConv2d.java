@@ -223,29 +223,27 @@ final class VectorConv2d {
         boolean splitChannels = dweight != null && direct
                 && VectorConvWeightGrad3x3.blocks(g) >= VectorConvWeightGrad3x3.MIN_SPLIT_BLOCKS;
         float[] x = splitChannels ? Scratch.get(Scratch.SHARED_PADDED_IN, VectorConvWeightGrad3x3.paddedInSize(g))
-                : channelVectors ? Scratch.get(Scratch.SHARED_PADDED_IN, VectorChannelWeightGrad3x3.paddedInSize(g))
                 : null;
         float[] dPadded = splitChannels && !VectorConvWeightGrad3x3.readsOutputGradInPlace(g)
                 ? Scratch.get(Scratch.SHARED_PADDED_OUT, VectorConvWeightGrad3x3.paddedOutSize(g))
-                : channelVectors ? Scratch.get(Scratch.SHARED_PADDED_OUT, VectorChannelWeightGrad3x3.transposedOutSize(g))
                 : null;
         int partSize = direct ? VectorConvWeightGrad3x3.partSize(g) : OC * CKK;
         int sections = splitChannels ? 1 : workers;
         float[] parts = dweight == null ? null
-                : channelVectors ? Scratch.get(Scratch.PARTS, VectorChannelWeightGrad3x3.sumsSize(g))
+                : channelVectors ? Scratch.get(Scratch.PARTS, VectorChannelWeightGrad3x3.partsSize(g))
                 : Scratch.get(Scratch.PARTS, sections * partSize);
         if (parts != null && !splitChannels && !channelVectors) {
             java.util.Arrays.fill(parts, 0, workers * partSize, 0f);
         }
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(workers * OC);
         boolean inPlace = VectorGemm.readsInPlace(P);
-        Parallel.parallelFor(N, (worker, from, to) -> {
+        // The loop over images: the input gradient, the bias's, and the weight gradient's but for channel vectors
+        int imageLoop = din != null || dbias != null || (dweight != null && !channelVectors) ? N : 0;
+        Parallel.parallelFor(imageLoop, (worker, from, to) -> {
             float[] cols = gemmWeightGrad ? Scratch.get(Scratch.IM2COL, CKK * P) : null;
             float[] dcols = din == null || directInput ? null : Scratch.get(Scratch.DCOLS, CKK * P);
             int partOff = worker * partSize;
-            if (channelVectors) {
-                VectorChannelWeightGrad3x3.prepareImages(x, dPadded, in, dout, from, to, g);
-            } else if (splitChannels) {
+            if (splitChannels) {
                 VectorConvWeightGrad3x3.padImages(x, dPadded, in, dout, from, to, g);
             } else if (dweight != null && direct) {
                 VectorConvWeightGrad3x3.accumulateImages(parts, partOff, dout, in, from, to, g);
@@ -297,8 +295,10 @@ final class VectorConv2d {
             Conv2dKernels.addPartialSums(dbias, biasParts, workers);
         }
         if (channelVectors) {
-            Parallel.parallelFor(VectorChannelWeightGrad3x3.blocks(g), (worker, from, to) ->
-                    VectorChannelWeightGrad3x3.accumulateBlocks(dweight, parts, x, dPadded, from, to, g));
+            Parallel.parallelForEach(VectorChannelWeightGrad3x3.groups(g), (worker, from, to) ->
+                    VectorChannelWeightGrad3x3.accumulateGroups(parts, in, dout, from, to, g));
+            Parallel.parallelFor(OC, (worker, from, to) ->
+                    VectorChannelWeightGrad3x3.addGroupSums(dweight, parts, from, to, g));
         } else if (splitChannels) {
             float[] d = dPadded != null ? dPadded : dout;
             Parallel.parallelForEach(VectorConvWeightGrad3x3.blocks(g), (worker, from, to) ->

@@ -57,7 +57,8 @@ class Conv2dKernelsTest {
             {3, 5, 8, 8, 64, 3, 1, 1},    // ResNet-20's last stage, 45 columns: 7 two-pixel tiles of 6, one of 3
             {5, 4, 7, 5, 32, 3, 1, 0},    // unpadded, 35 pixels (the transpose's blocks and a tail), odd rows: 1 pixel
             {7, 2, 5, 6, 32, 3, 1, 2},    // padding 2, a batch of 7
-            {33, 2, 8, 8, 64, 3, 1, 1},   // groups of 16 images (the group budget), the last of one
+            {33, 2, 8, 8, 64, 3, 1, 1},   // groups of 8 images, the last of one
+            {20, 3, 6, 6, 16, 3, 1, 1},   // three groups (8, 8, 4) of one channel vector (16 lanes) or a pair (8)
             {3, 5, 9, 7, 48, 3, 1, 1},    // three vectors of 16 channels: one vector by a channel's 9, odd rows
             {2, 3, 6, 6, 24, 3, 1, 1},    // three vectors of 8 (AVX2): one vector by a channel's 9, pixel pairs
             {3, 5, 9, 8, 32, 3, 2, 1},    // stride 2 (one pixel a step), odd height, 45 columns
