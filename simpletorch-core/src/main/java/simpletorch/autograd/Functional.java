@@ -493,6 +493,20 @@ public final class Functional {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, double momentum, double eps) {
+        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+    }
+
+    /**
+     * {@code relu(batchNorm(...))} as one op: the output is made and read once (ResNet's and VGG's BatchNorm-ReLU
+     * pairs). The same values and gradients as the two ops, bit for bit.
+     */
+    public static Tensor batchNormRelu(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                       boolean training, double momentum, double eps) {
+        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+    }
+
+    private static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                    boolean training, double momentum, double eps, boolean relu) {
         if (x.dim() < 2) {
             throw new IllegalArgumentException("batch_norm expected input of shape [N, C] or [N, C, *], got "
                     + Arrays.toString(x.shape()));
@@ -512,7 +526,7 @@ public final class Functional {
                     + Arrays.toString(x.shape()));
         }
         float[] mean = new float[C], invstd = new float[C];
-        Supplier<String> label = () -> "batch_norm " + Arrays.toString(x.shape());
+        Supplier<String> label = () -> (relu ? "batch_norm+relu " : "batch_norm ") + Arrays.toString(x.shape());
         long t = Profiler.start();
         if (training) {
             float[] var = new float[C];
@@ -533,14 +547,15 @@ public final class Functional {
             }
         }
         Tensor out = Tensor.empty(x.shape()); // every element written
-        NormKernels.batchNormForward(out.data(), x.data(), mean, invstd, data(weight), data(bias), N, C, S);
+        NormKernels.batchNormForward(out.data(), x.data(), mean, invstd, data(weight), data(bias), relu, N, C, S);
         Profiler.forward(t, label);
         if (recording(x, weight, bias)) {
-            out.setGradFn(new Node("batch_norm", nonNull(x, weight, bias), timed(label, () -> {
+            String op = relu ? "batch_norm+relu" : "batch_norm";
+            out.setGradFn(new Node(op, nonNull(x, weight, bias), timed(label, () -> {
                 boolean addX = x.grad() != null; // the first gradient into x is written, not added
                 float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
-                NormKernels.batchNormBackward(dx, addX, gradOf(weight), gradOf(bias), out.grad(), x.data(), mean,
-                        invstd, data(weight), training, N, C, S);
+                NormKernels.batchNormBackward(dx, addX, gradOf(weight), gradOf(bias), out.grad(),
+                        relu ? out.data() : null, x.data(), mean, invstd, data(weight), training, N, C, S);
             })));
         }
         return out;

@@ -112,6 +112,16 @@ public final class NormKernels {
      */
     public static void batchNormForward(float[] out, float[] in, float[] mean, float[] invstd, float[] weight,
                                         float[] bias, int N, int C, int S) {
+        batchNormForward(out, in, mean, invstd, weight, bias, false, N, C, S);
+    }
+
+    /**
+     * As {@link #batchNormForward(float[], float[], float[], float[], float[], float[], int, int, int)}, then, with
+     * {@code relu}, {@code max(out, 0)} as {@link ElementwiseKernels#reluForward} takes it (a BatchNorm followed by a
+     * ReLU as one pass: the same bits as the two).
+     */
+    public static void batchNormForward(float[] out, float[] in, float[] mean, float[] invstd, float[] weight,
+                                        float[] bias, boolean relu, int N, int C, int S) {
         float[] scales = new float[C], shifts = new float[C];
         for (int c = 0; c < C; c++) {
             double scale = invstd[c] * (weight == null ? 1.0 : weight[c]);
@@ -124,8 +134,15 @@ public final class NormKernels {
             for (int n = from; n < to; n++) {
                 for (int c = 0; c < C; c++) {
                     float scale = scales[c], shift = shifts[c];
-                    for (int i = (n * C + c) * S, end = i + S; i < end; i++) {
-                        out[i] = in[i] * scale + shift;
+                    int i = (n * C + c) * S, end = i + S;
+                    if (relu) {
+                        for (; i < end; i++) {
+                            out[i] = Math.max(in[i] * scale + shift, 0f);
+                        }
+                    } else {
+                        for (; i < end; i++) {
+                            out[i] = in[i] * scale + shift;
+                        }
                     }
                 }
             }
@@ -164,7 +181,26 @@ public final class NormKernels {
     public static void batchNormBackward(float[] din, boolean accumulateDin, float[] dweight, float[] dbias,
                                          float[] dout, float[] in, float[] mean, float[] invstd, float[] weight,
                                          boolean training, int N, int C, int S) {
+        batchNormBackward(din, accumulateDin, dweight, dbias, dout, null, in, mean, invstd, weight, training, N, C, S);
+    }
+
+    /**
+     * As {@link #batchNormBackward(float[], boolean, float[], float[], float[], float[], float[], float[], float[],
+     * boolean, int, int, int)} for a BatchNorm fused with the ReLU after it ({@code reluOut}, the fused op's output,
+     * or null for none): dout is the ReLU's output gradient, passed where reluOut is positive as
+     * {@link ElementwiseKernels#reluBackward} passes it. The same bits as the two ops' backward passes.
+     */
+    public static void batchNormBackward(float[] din, boolean accumulateDin, float[] dweight, float[] dbias,
+                                         float[] dout, float[] reluOut, float[] in, float[] mean, float[] invstd,
+                                         float[] weight, boolean training, int N, int C, int S) {
         double M = (double) N * S;
+        if (reluOut != null && !VectorNorm.applies()) { // the scalar loops take the ReLU's gradient made first
+            float[] masked = Scratch.get(Scratch.MASKED_GRAD, N * C * S);
+            ElementwiseKernels.reluBackward(masked, dout, reluOut, N * C * S, false);
+            batchNormBackward(din, accumulateDin, dweight, dbias, masked, null, in, mean, invstd, weight, training, N,
+                    C, S);
+            return;
+        }
         if (VectorNorm.applies()) {
             // Split over the images, as the statistics are: each row's sums, each channel's over its rows in image
             // order on the caller, then the input gradient row by row
@@ -173,7 +209,7 @@ public final class NormKernels {
                 for (int n = from; n < to; n++) {
                     for (int c = 0; c < C; c++) {
                         int row = n * C + c;
-                        VectorNorm.rowGradientSums(rows, 2 * row, dout, in, row * S, S, mean[c]);
+                        VectorNorm.rowGradientSums(rows, 2 * row, dout, reluOut, in, row * S, S, mean[c]);
                     }
                 }
             });
@@ -198,8 +234,8 @@ public final class NormKernels {
                 Parallel.parallelFor(N, (worker, from, to) -> {
                     for (int n = from; n < to; n++) {
                         for (int c = 0; c < C; c++) {
-                            VectorNorm.addRowInputGrad(din, accumulateDin, dout, in, (n * C + c) * S, S, mean[c],
-                                    a[c], b[c], shift[c]);
+                            VectorNorm.addRowInputGrad(din, accumulateDin, dout, reluOut, in, (n * C + c) * S, S,
+                                    mean[c], a[c], b[c], shift[c]);
                         }
                     }
                 });

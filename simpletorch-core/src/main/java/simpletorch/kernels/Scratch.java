@@ -38,7 +38,9 @@ final class Scratch {
     static final int PASSED_GRADS = 15;
     /** A worker's copy of one block of a linear layer's weight columns ({@code VectorLinear.backwardInput}). */
     static final int WEIGHT_BLOCK = 16;
-    private static final int SLOTS = 17;
+    /** A ReLU's input gradient made for a BatchNorm fused with it, on the scalar path ({@code NormKernels}). */
+    static final int MASKED_GRAD = 17;
+    private static final int SLOTS = 18;
 
     /**
      * Where a kernel starts its data in a buffer from {@link #aligned}: the float at this index lies on a 64-byte

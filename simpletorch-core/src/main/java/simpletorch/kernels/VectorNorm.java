@@ -1,6 +1,7 @@
 package simpletorch.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -71,17 +72,23 @@ final class VectorNorm {
 
     /**
      * {@code rows[at] = sum of dout}, {@code rows[at + 1] = sum of dout * (in - mu)} over the row {@code [i, i + S)}
-     * of both, as {@link #rowShiftedSums} sums. mu is a float (the forward pass's mean).
+     * of both, as {@link #rowShiftedSums} sums. mu is a float (the forward pass's mean). With {@code reluOut} (a
+     * BatchNorm fused with the ReLU after it: its output), dout counts only where reluOut is positive, as the ReLU's
+     * backward passes it.
      */
-    static void rowGradientSums(double[] rows, int at, float[] dout, float[] in, int i, int S, float mu) {
+    static void rowGradientSums(double[] rows, int at, float[] dout, float[] reluOut, float[] in, int i, int S,
+                                float mu) {
         double s = 0, x = 0;
         int end = i + S;
         if (S >= L) {
             float[] lanes = Scratch.get(Scratch.LANES, 2 * L);
-            FloatVector mv = FloatVector.broadcast(FF, mu);
-            FloatVector sv = FloatVector.zero(FF), xv = sv;
+            FloatVector mv = FloatVector.broadcast(FF, mu), zero = FloatVector.zero(FF);
+            FloatVector sv = zero, xv = sv;
             for (; i + L <= end; i += L) {
                 FloatVector d = FloatVector.fromArray(FF, dout, i);
+                if (reluOut != null) { // dout where the ReLU's output is positive, else 0: its backward's bits
+                    d = zero.blend(d, FloatVector.fromArray(FF, reluOut, i).compare(VectorOperators.GT, 0f));
+                }
                 sv = sv.add(d);
                 xv = d.fma(FloatVector.fromArray(FF, in, i).sub(mv), xv);
             }
@@ -93,8 +100,9 @@ final class VectorNorm {
             }
         }
         for (; i < end; i++) {
-            s += dout[i];
-            x += dout[i] * (in[i] - (double) mu);
+            float d = reluOut == null || reluOut[i] > 0 ? dout[i] : 0f;
+            s += d;
+            x += d * (in[i] - (double) mu);
         }
         rows[at] = s;
         rows[at + 1] = x;
@@ -104,23 +112,30 @@ final class VectorNorm {
      * {@code din += a * dout + b * (in - mu) + shift} (without {@code accumulate}: {@code din = ...}) over the row
      * {@code [i, i + S)}, in float: the training input gradient {@code k * (dout - mean(dout) - xhat * mean(dout *
      * xhat))} with {@code a = k}, {@code b = -k * invstd * mean(dout * xhat)} and {@code shift = -k * mean(dout)}. The
-     * input is centred before it is scaled, so that a mean far from zero costs no digits.
+     * input is centred before it is scaled, so that a mean far from zero costs no digits. dout masked by
+     * {@code reluOut} as in {@link #rowGradientSums}.
      */
-    static void addRowInputGrad(float[] din, boolean accumulate, float[] dout, float[] in, int i, int S, float mu,
-                                float a, float b, float shift) {
+    static void addRowInputGrad(float[] din, boolean accumulate, float[] dout, float[] reluOut, float[] in, int i,
+                                int S, float mu, float a, float b, float shift) {
         FloatVector mv = FloatVector.broadcast(FF, mu), av = FloatVector.broadcast(FF, a);
         FloatVector bv = FloatVector.broadcast(FF, b), sv = FloatVector.broadcast(FF, shift);
+        FloatVector zero = FloatVector.zero(FF);
         int end = i + S;
         for (; i + L <= end; i += L) {
             FloatVector centred = FloatVector.fromArray(FF, in, i).sub(mv);
-            FloatVector g = FloatVector.fromArray(FF, dout, i).fma(av, centred.fma(bv, sv));
+            FloatVector d = FloatVector.fromArray(FF, dout, i);
+            if (reluOut != null) {
+                d = zero.blend(d, FloatVector.fromArray(FF, reluOut, i).compare(VectorOperators.GT, 0f));
+            }
+            FloatVector g = d.fma(av, centred.fma(bv, sv));
             if (accumulate) {
                 g = g.add(FloatVector.fromArray(FF, din, i));
             }
             g.intoArray(din, i);
         }
         for (; i < end; i++) {
-            float g = Math.fma(dout[i], a, Math.fma(in[i] - mu, b, shift));
+            float d = reluOut == null || reluOut[i] > 0 ? dout[i] : 0f;
+            float g = Math.fma(d, a, Math.fma(in[i] - mu, b, shift));
             din[i] = accumulate ? din[i] + g : g;
         }
     }

@@ -40,7 +40,7 @@ public final class BasicBlock extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor out = Functional.relu(bn1.forward(conv1.forward(x)));
+        Tensor out = bn1.forwardRelu(conv1.forward(x)); // relu(bn1(.)) as one op: the same numbers
         out = bn2.forward(conv2.forward(out));
         Tensor identity = downsample != null ? downsample.forward(x) : x;
         return Functional.relu(Functional.add(out, identity));

@@ -69,7 +69,7 @@ public final class ResNet20 extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Models.checkInput("ResNet20", x, channels, height, width);
-        x = Functional.relu(bn1.forward(conv1.forward(x)));
+        x = bn1.forwardRelu(conv1.forward(x)); // relu(bn1(.)) as one op: the same numbers
         x = layer3.forward(layer2.forward(layer1.forward(x)));
         return fc.forward(Functional.flatten(avgpool.forward(x), 1));
     }

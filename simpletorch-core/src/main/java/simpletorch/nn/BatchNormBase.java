@@ -42,6 +42,18 @@ abstract class BatchNormBase extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
+        return forward(input, false);
+    }
+
+    /**
+     * {@code relu(forward(input))} as one op ({@link Functional#batchNormRelu}): the same values and gradients, the
+     * output made and read once. {@link Sequential} runs a BatchNorm followed by a ReLU this way.
+     */
+    public Tensor forwardRelu(Tensor input) {
+        return forward(input, true);
+    }
+
+    private Tensor forward(Tensor input, boolean relu) {
         checkInput(input);
         if (input.size(1) != numFeatures) {
             throw new IllegalArgumentException(getClass().getSimpleName() + "(" + numFeatures + ") expected " + numFeatures
@@ -50,6 +62,9 @@ abstract class BatchNormBase extends Module {
         boolean useBatchStats = isTraining() || runningMean == null;
         if (isTraining() && numBatchesTracked != null) {
             numBatchesTracked.data()[0] += 1;
+        }
+        if (relu) {
+            return Functional.batchNormRelu(input, runningMean, runningVar, weight, bias, useBatchStats, momentum, eps);
         }
         return Functional.batchNorm(input, runningMean, runningVar, weight, bias, useBatchStats, momentum, eps);
     }

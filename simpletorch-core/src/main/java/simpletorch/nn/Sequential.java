@@ -6,8 +6,9 @@ import simpletorch.tensor.Tensor;
 
 /**
  * Runs its modules in order, as {@code torch.nn.Sequential}; they are named "0", "1", ... in the state dict. A ReLU
- * directly followed by a MaxPool2d runs as one fused op ({@link MaxPool2d#forwardAfterRelu}), with the same values
- * and gradients.
+ * directly followed by a MaxPool2d runs as one fused op ({@link MaxPool2d#forwardAfterRelu}), and a BatchNorm
+ * directly followed by a ReLU (not itself followed by a MaxPool2d) as another ({@link BatchNormBase#forwardRelu}),
+ * with the same values and gradients.
  */
 public final class Sequential extends Module {
     private final List<Module> modules = new ArrayList<>();
@@ -37,8 +38,13 @@ public final class Sequential extends Module {
         Tensor x = input;
         for (int i = 0; i < modules.size(); i++) {
             Module m = modules.get(i);
-            if (m instanceof ReLU && i + 1 < modules.size() && modules.get(i + 1) instanceof MaxPool2d pool) {
+            Module next = i + 1 < modules.size() ? modules.get(i + 1) : null;
+            if (m instanceof ReLU && next instanceof MaxPool2d pool) {
                 x = pool.forwardAfterRelu(x); // ReLU then max-pooling, fused: the same numbers
+                i++;
+            } else if (m instanceof BatchNormBase bn && next instanceof ReLU
+                    && !(i + 2 < modules.size() && modules.get(i + 2) instanceof MaxPool2d)) {
+                x = bn.forwardRelu(x); // BatchNorm then ReLU, fused: the same numbers
                 i++;
             } else {
                 x = m.forward(x);

@@ -75,6 +75,28 @@ class NormKernelsTest {
         assertClose("batch_norm dweight", dw, wantDw, 1e-5, 1e-4);
         assertClose("batch_norm dbias", db, wantDb, 1e-5, 1e-4);
 
+        // Fused with the ReLU after it: the same bits as the ReLU's forward after it, and as its backward's gradient
+        // through the BatchNorm's backward
+        float[] fused = new float[n], relu = new float[n];
+        Threads.with(threads, () -> {
+            NormKernels.batchNormForward(fused, in, mean, invstd, weight, bias, true, N, C, S);
+            ElementwiseKernels.reluForward(relu, out, n);
+        });
+        org.assertj.core.api.Assertions.assertThat(fused).as("batch_norm+relu out").containsExactly(relu);
+        float[] dy = TestData.uniform(g, n), dRelu = new float[n];
+        float[] twoDin = new float[n], twoDw = new float[C], twoDb = new float[C];
+        float[] oneDin = new float[n], oneDw = new float[C], oneDb = new float[C];
+        Threads.with(threads, () -> {
+            ElementwiseKernels.reluBackward(dRelu, dy, relu, n, false);
+            NormKernels.batchNormBackward(twoDin, false, twoDw, twoDb, dRelu, null, in, mean, invstd, weight, training,
+                    N, C, S);
+            NormKernels.batchNormBackward(oneDin, false, oneDw, oneDb, dy, fused, in, mean, invstd, weight, training, N,
+                    C, S);
+        });
+        org.assertj.core.api.Assertions.assertThat(oneDin).as("batch_norm+relu din").containsExactly(twoDin);
+        org.assertj.core.api.Assertions.assertThat(oneDw).as("batch_norm+relu dweight").containsExactly(twoDw);
+        org.assertj.core.api.Assertions.assertThat(oneDb).as("batch_norm+relu dbias").containsExactly(twoDb);
+
         // The first gradient into the input written, not added: over garbage, the same bits as added into zeros
         float[] added = new float[n], written = new float[n];
         java.util.Arrays.fill(written, Float.NaN);
