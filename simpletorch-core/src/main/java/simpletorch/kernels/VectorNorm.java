@@ -37,6 +37,23 @@ final class VectorNorm {
     private static final boolean ENABLED = !"false".equals(System.getProperty("simpletorch.vectorNorm"));
 
     /**
+     * {@code out = max(in * scale + shift, 0)} over the row {@code [i, i + S)}: the multiply and the add rounded
+     * apart and the maximum taken as {@link Math#max} takes it, as the scalar loop does, a vector at a time (the JIT
+     * did not vectorise that loop: one thread, a [32, 16, 32, 32] batch, 314 us against 113 without the maximum).
+     */
+    static void normalizeRelu(float[] out, float[] in, int i, int S, float scale, float shift) {
+        FloatVector sv = FloatVector.broadcast(FF, scale), hv = FloatVector.broadcast(FF, shift);
+        FloatVector zero = FloatVector.zero(FF);
+        int end = i + S;
+        for (; i + L <= end; i += L) {
+            FloatVector.fromArray(FF, in, i).mul(sv).add(hv).max(zero).intoArray(out, i);
+        }
+        for (; i < end; i++) {
+            out[i] = Math.max(in[i] * scale + shift, 0f);
+        }
+    }
+
+    /**
      * {@code rows[at] = sum of (x - k)}, {@code rows[at + 1] = sum of (x - k)^2} over the row {@code in[i, i + S)}: in
      * float lanes, each a partial sum of S / L elements, spilled and added in lane order into double (the tail
      * element by element after them). For the variance, rows are summed twice: with k an element (the sums give the

@@ -83,6 +83,23 @@ class NormKernelsTest {
             ElementwiseKernels.reluForward(relu, out, n);
         });
         org.assertj.core.api.Assertions.assertThat(fused).as("batch_norm+relu out").containsExactly(relu);
+        float[] odd = in.clone(); // NaN and an input that normalises to -0.0 (Math.max's cases) in the first rows
+        odd[0] = Float.NaN;
+        odd[n - 1] = Float.NaN;
+        float[] zeroMean = new float[C], unit = new float[C], one = new float[C];
+        java.util.Arrays.fill(unit, 1f);
+        java.util.Arrays.fill(one, 1f);
+        odd[1] = -0.0f;
+        float[] oddFused = new float[n], oddPlain = new float[n], oddRelu = new float[n];
+        Threads.with(threads, () -> {
+            NormKernels.batchNormForward(oddFused, odd, zeroMean, unit, one, null, true, N, C, S);
+            NormKernels.batchNormForward(oddPlain, odd, zeroMean, unit, one, null, false, N, C, S);
+            ElementwiseKernels.reluForward(oddRelu, oddPlain, n);
+        });
+        for (int i = 0; i < n; i++) {
+            org.assertj.core.api.Assertions.assertThat(Float.floatToRawIntBits(oddFused[i]))
+                    .as("batch_norm+relu of NaN and -0 at %d", i).isEqualTo(Float.floatToRawIntBits(oddRelu[i]));
+        }
         float[] dy = TestData.uniform(g, n), dRelu = new float[n];
         float[] twoDin = new float[n], twoDw = new float[C], twoDb = new float[C];
         float[] oneDin = new float[n], oneDw = new float[C], oneDb = new float[C];
