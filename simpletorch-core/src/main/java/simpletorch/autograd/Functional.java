@@ -591,16 +591,19 @@ public final class Functional {
         }
         Generator gen = g != null ? g : Generator.defaultGenerator();
         int n = x.numel();
-        float[] mask = new float[group == 0 ? 0 : n / group];
+        int m = group == 0 ? 0 : n / group;
+        boolean recording = recording(x);
+        // With a graph, the mask goes back to the pool with it (steady-state training allocates none)
+        float[] mask = recording ? BufferPool.take(m) : new float[m];
         float keep = p == 1 ? 0f : (float) (1 / (1 - p)); // PyTorch: bernoulli(1 - p) / (1 - p); p = 1 gives zeros
-        for (int i = 0; i < mask.length; i++) {
+        for (int i = 0; i < m; i++) {
             mask[i] = gen.nextDouble() < p ? 0f : keep;
         }
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape()); // every element written
         ActivationKernels.maskForward(out.data(), x.data(), mask, group, n);
-        if (recording(x)) {
+        if (recording) {
             out.setGradFn(new Node(name, new Tensor[] {x},
-                    () -> ActivationKernels.maskBackward(x.gradBuffer(), out.grad(), mask, group, n)));
+                    () -> ActivationKernels.maskBackward(x.gradBuffer(), out.grad(), mask, group, n), mask));
         }
         return out;
     }

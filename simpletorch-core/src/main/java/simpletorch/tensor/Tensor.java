@@ -360,6 +360,9 @@ public final class Tensor {
         if (gradFn != null && gradFn.saved() != null) {
             BufferPool.giveInts(gradFn.saved());
         }
+        if (gradFn != null && gradFn.savedFloats() != null) {
+            BufferPool.give(gradFn.savedFloats());
+        }
         data = null;
         gradFn = null;
     }
