@@ -1,0 +1,62 @@
+import java.io.File;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.Arrays;
+
+/**
+ * Two builds of the engine in one JVM, each through a class loader of its own, timed in alternating blocks of
+ * training steps: the machine's phases (tens of percent from minute to minute here) then fall on both alike, where
+ * separate processes a minute apart compare phases more than code. Run by benchmarks/ab_commits.sh.
+ *
+ * <p>Arguments: the new build's classes, the base build's classes, this harness's classes, model, threads, rounds,
+ * steps per block. Prints each build's median milliseconds per step, the median of the rounds' base/new ratios with
+ * its quartiles, and in how many rounds the new build was faster.
+ */
+public final class CommitAB {
+    private CommitAB() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 7) {
+            System.err.println("usage: CommitAB NEW_CLASSES BASE_CLASSES HARNESS_CLASSES MODEL THREADS ROUNDS STEPS");
+            System.exit(2);
+        }
+        URL harness = new File(args[2]).toURI().toURL();
+        Method[] steps = new Method[2];
+        for (int k = 0; k < 2; k++) {
+            URLClassLoader loader = new URLClassLoader(new URL[] {new File(args[k]).toURI().toURL(), harness},
+                    ClassLoader.getPlatformClassLoader());
+            steps[k] = loader.loadClass("AbSteps").getMethod("steps", String.class, int.class, int.class);
+        }
+        String model = args[3];
+        int threads = Integer.parseInt(args[4]), rounds = Integer.parseInt(args[5]), block = Integer.parseInt(args[6]);
+        for (int w = 0; w < 4; w++) { // both builds compiled and their buffers grown before anything is timed
+            for (Method m : steps) {
+                m.invoke(null, model, threads, 15);
+            }
+        }
+        double[] fresh = new double[rounds], base = new double[rounds], ratio = new double[rounds];
+        int wins = 0;
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < 2; i++) { // which build goes first alternates
+                int k = (r + i) % 2;
+                double ms = (double) steps[k].invoke(null, model, threads, block);
+                if (k == 0) {
+                    fresh[r] = ms;
+                } else {
+                    base[r] = ms;
+                }
+            }
+            ratio[r] = base[r] / fresh[r];
+            wins += fresh[r] < base[r] ? 1 : 0;
+        }
+        Arrays.sort(fresh);
+        Arrays.sort(base);
+        Arrays.sort(ratio);
+        System.out.printf("%s, %d threads, %d rounds of %d steps: new %.2f ms a step, base %.2f (medians); base/new "
+                        + "%.3f (quartiles %.3f-%.3f); new faster in %d of %d rounds%n", model, threads, rounds, block,
+                fresh[rounds / 2], base[rounds / 2], ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4],
+                wins, rounds);
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The working tree's engine against another commit's, in one JVM (benchmarks/ab/CommitAB.java): alternating blocks of
+# training steps, so that the machine's drift from minute to minute falls on both builds alike.
+#
+#   benchmarks/ab_commits.sh BASE [MODEL] [THREADS] [ROUNDS] [STEPS]
+#   benchmarks/ab_commits.sh HEAD~1 resnet20 2 16 10      # the defaults after BASE
+#
+# Builds simpletorch-core of the working tree and of BASE (exported to target/ab/base), on the JDK the launcher would
+# choose and with its JIT options. Prints the medians and the rounds' base/new ratios. Needs Maven and git.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+base="${1:?usage: benchmarks/ab_commits.sh BASE [MODEL] [THREADS] [ROUNDS] [STEPS]}"
+model="${2:-resnet20}" threads="${3:-2}" rounds="${4:-16}" steps="${5:-10}"
+work="$root/target/ab"
+
+rev="$(git -C "$root" rev-parse --verify "$base^{commit}")"
+rm -rf "$work/base" "$work/harness"
+mkdir -p "$work/base" "$work/harness"
+git -C "$root" archive "$rev" | tar -x -C "$work/base"
+(cd "$work/base" && mvn -q -o -B compile -pl simpletorch-core) || (cd "$work/base" && mvn -q -B compile -pl simpletorch-core)
+(cd "$root" && mvn -q -o -B compile -pl simpletorch-core) || (cd "$root" && mvn -q -B compile -pl simpletorch-core)
+
+# The launcher's JDK and JIT options (./simpletorch)
+java=""
+best=0
+for dir in /usr/lib/jvm/*/ /opt/java/*/; do
+  [ -x "${dir}bin/java" ] && [ -x "${dir}bin/javac" ] && [ -f "${dir}release" ] || continue
+  v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "${dir}release")"
+  if [ -n "$v" ] && [ "$v" -ge 17 ] && [ "$v" -gt "$best" ]; then java="${dir}bin/java"; best="$v"; fi
+done
+if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java="$JAVA_HOME/bin/java"; fi
+[ -n "$java" ] || java="$(command -v java)"
+"${java%/java}/javac" -nowarn -d "$work/harness" -cp "$root/simpletorch-core/target/classes" \
+  "$root/benchmarks/ab/AbSteps.java" "$root/benchmarks/ab/CommitAB.java"
+jit_threads=""
+if [ "$(nproc 2>/dev/null || echo 8)" -lt 8 ]; then jit_threads="-XX:CICompilerCount=6"; fi
+echo "new: working tree of $(git -C "$root" rev-parse --short HEAD); base: $(git -C "$root" rev-parse --short "$rev")"
+# shellcheck disable=SC2086
+"$java" --add-modules jdk.incubator.vector \
+  -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,simpletorch.kernels.*::*,0.1 $jit_threads \
+  -XX:CompileCommandFile="$root/simpletorch-cli/jit/compile-commands.txt" -XX:Tier4BackEdgeThreshold=1000000 \
+  -cp "$work/harness" CommitAB "$root/simpletorch-core/target/classes" "$work/base/simpletorch-core/target/classes" \
+  "$work/harness" "$model" "$threads" "$rounds" "$steps" 2>&1 | grep -v '^WARNING: Using incubator'
