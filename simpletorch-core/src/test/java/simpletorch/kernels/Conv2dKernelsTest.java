@@ -64,6 +64,10 @@ class Conv2dKernelsTest {
             {3, 5, 9, 8, 32, 3, 2, 1},    // stride 2 (one pixel a step), odd height, 45 columns
             {2, 3, 7, 7, 16, 3, 2, 1},    // stride 2, one vector of 16 by a channel's 9 (AVX-512)
             {3, 4, 8, 10, 64, 3, 2, 0},   // stride 2 unpadded
+            // stride-2 forward over phase planes (even input, padding 1)
+            {3, 4, 32, 32, 16, 3, 2, 1},  // rows of one vector (16 lanes) or two (8), 256 columns: straight into out
+            {2, 5, 12, 10, 7, 3, 2, 1},   // rows of 5 (scalar), 30 columns: a part panel through the buffer
+            {2, 3, 16, 34, 5, 3, 2, 1},   // rows of 17: vectors and a tail
     };
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
