@@ -32,19 +32,18 @@ public final class NormKernels {
             // Split over the images, as the convolutions before and after are (each thread reads the rows its core
             // wrote): each row's sums, then each channel's sum over its rows in image order, on the caller
             double[] rows = Scratch.rowSums(2 * N * C);
-            float[] k = new float[C];
+            float[] shifts = Scratch.get(Scratch.CHANNELS, 2 * C); // [C] each channel's first element, [C] its mean
             for (int c = 0; c < C; c++) {
-                k[c] = M > 0 ? in[c * S] : 0;
+                shifts[c] = M > 0 ? in[c * S] : 0;
             }
-            rowShiftedSums(rows, in, k, N, C, S);
-            float[] mu = new float[C];
+            rowShiftedSums(rows, in, shifts, 0, N, C, S);
             for (int c = 0; c < C; c++) {
-                mu[c] = (float) (k[c] + channelSum(rows, 0, c, N, C) / M);
+                shifts[C + c] = (float) (shifts[c] + channelSum(rows, 0, c, N, C) / M);
             }
-            rowShiftedSums(rows, in, mu, N, C, S);
+            rowShiftedSums(rows, in, shifts, C, N, C, S);
             for (int c = 0; c < C; c++) {
                 double s = channelSum(rows, 0, c, N, C); // what rounding left of 0
-                mean[c] = (float) (mu[c] + s / M);
+                mean[c] = (float) (shifts[C + c] + s / M);
                 var[c] = (float) (Math.max(0, channelSum(rows, 1, c, N, C) - s * s / M) / M);
             }
             return;
@@ -79,12 +78,15 @@ public final class NormKernels {
         });
     }
 
-    /** rows[2*(n*C + c)] and the next: row (n, c)'s shifted sums about k[c] ({@link VectorNorm#rowShiftedSums}). */
-    private static void rowShiftedSums(double[] rows, float[] in, float[] k, int N, int C, int S) {
+    /**
+     * rows[2*(n*C + c)] and the next: row (n, c)'s shifted sums about {@code k[kOff + c]}
+     * ({@link VectorNorm#rowShiftedSums}).
+     */
+    private static void rowShiftedSums(double[] rows, float[] in, float[] k, int kOff, int N, int C, int S) {
         Parallel.parallelFor(N, (worker, from, to) -> {
             for (int n = from; n < to; n++) {
                 for (int c = 0; c < C; c++) {
-                    VectorNorm.rowShiftedSums(rows, 2 * (n * C + c), in, (n * C + c) * S, S, k[c]);
+                    VectorNorm.rowShiftedSums(rows, 2 * (n * C + c), in, (n * C + c) * S, S, k[kOff + c]);
                 }
             }
         });
@@ -122,18 +124,18 @@ public final class NormKernels {
      */
     public static void batchNormForward(float[] out, float[] in, float[] mean, float[] invstd, float[] weight,
                                         float[] bias, boolean relu, int N, int C, int S) {
-        float[] scales = new float[C], shifts = new float[C];
+        float[] coefficients = Scratch.get(Scratch.CHANNELS, 2 * C); // [C] scales, [C] shifts
         for (int c = 0; c < C; c++) {
             double scale = invstd[c] * (weight == null ? 1.0 : weight[c]);
-            scales[c] = (float) scale;
-            shifts[c] = (float) ((bias == null ? 0.0 : bias[c]) - mean[c] * scale);
+            coefficients[c] = (float) scale;
+            coefficients[C + c] = (float) ((bias == null ? 0.0 : bias[c]) - mean[c] * scale);
         }
         // Split over the images, as the convolutions are: each thread reads and writes the rows its core holds (split
         // over the channels, half of every pass crossed between the cores; ResNet-20, 2 threads, in-JVM A/B: +1.8%)
         Parallel.parallelFor(N, (worker, from, to) -> {
             for (int n = from; n < to; n++) {
                 for (int c = 0; c < C; c++) {
-                    float scale = scales[c], shift = shifts[c];
+                    float scale = coefficients[c], shift = coefficients[C + c];
                     int i = (n * C + c) * S, end = i + S;
                     if (relu && VectorNorm.applies()) { // the JIT leaves this loop unvectorised: 314 against 113 us
                         VectorNorm.normalizeRelu(out, in, i, S, scale, shift);
@@ -215,7 +217,7 @@ public final class NormKernels {
                     }
                 }
             });
-            float[] a = new float[C], b = new float[C], shift = new float[C];
+            float[] coefficients = Scratch.get(Scratch.CHANNELS, 3 * C); // [C] each of a, b and shift (VectorNorm)
             for (int c = 0; c < C; c++) {
                 double is = invstd[c];
                 double sumDout = channelSum(rows, 0, c, N, C), sumDoutXhat = channelSum(rows, 1, c, N, C) * is;
@@ -228,16 +230,16 @@ public final class NormKernels {
                 double k = is * (weight == null ? 1.0 : weight[c]);
                 double meanDout = training ? sumDout / M : 0;
                 double meanDoutXhat = training ? sumDoutXhat / M : 0;
-                a[c] = (float) k;
-                b[c] = (float) (-k * is * meanDoutXhat);
-                shift[c] = (float) (-k * meanDout);
+                coefficients[c] = (float) k;
+                coefficients[C + c] = (float) (-k * is * meanDoutXhat);
+                coefficients[2 * C + c] = (float) (-k * meanDout);
             }
             if (din != null) {
                 Parallel.parallelFor(N, (worker, from, to) -> {
                     for (int n = from; n < to; n++) {
                         for (int c = 0; c < C; c++) {
                             VectorNorm.addRowInputGrad(din, accumulateDin, dout, reluOut, in, (n * C + c) * S, S,
-                                    mean[c], a[c], b[c], shift[c]);
+                                    mean[c], coefficients[c], coefficients[C + c], coefficients[2 * C + c]);
                         }
                     }
                 });

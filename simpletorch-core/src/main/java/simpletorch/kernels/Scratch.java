@@ -40,7 +40,9 @@ final class Scratch {
     static final int WEIGHT_BLOCK = 16;
     /** A ReLU's input gradient made for a BatchNorm fused with it, on the scalar path ({@code NormKernels}). */
     static final int MASKED_GRAD = 17;
-    private static final int SLOTS = 18;
+    /** A few floats per channel (BatchNorm's shifts, scales, gradient coefficients), owned by the calling thread. */
+    static final int CHANNELS = 18;
+    private static final int SLOTS = 19;
 
     /**
      * Where a kernel starts its data in a buffer from {@link #aligned}: the float at this index lies on a 64-byte
