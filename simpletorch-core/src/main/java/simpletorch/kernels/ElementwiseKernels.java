@@ -255,7 +255,9 @@ public final class ElementwiseKernels {
         }
     }
 
-    /** da then db, each over [from, to): where da and db are one array (x op x), each element gets both terms in turn. */
+    /**
+     * da then db, each over [from, to): where da and db are one array (x op x), each element gets both terms in turn.
+     */
     private static void sameShapeBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, BinaryOp op,
                                           int from, int to) {
         if (da != null) {

@@ -185,7 +185,10 @@ final class VectorChannelWeightGrad3x3 {
         }
     }
 
-    /** Every block's sums over one group of {@code images} images (x from its start, dT from dT0) into parts at partOff. */
+    /**
+     * Every block's sums over one group of {@code images} images (x from its start, dT from dT0) into parts at
+     * partOff.
+     */
     private static void accumulateGroup(float[] parts, int partOff, float[] x, float[] dT, int dT0, int images,
                                         ConvGeometry g) {
         int OC = g.OC(), CKK = g.C() * 9;

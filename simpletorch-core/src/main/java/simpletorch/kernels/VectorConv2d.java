@@ -157,7 +157,7 @@ final class VectorConv2d {
         Parallel.parallelFor(g.N(), (worker, from, to) -> {
             float[] padded = Scratch.get(Scratch.PADDED_IN, planes * plane);
             float[] conv = Scratch.get(Scratch.IMAGE_OUT, OC * columns); // [OC][columns] of one image
-            java.util.Arrays.fill(padded, 0, planes * plane, 0f); // the border stays zero; each image writes the interior
+            java.util.Arrays.fill(padded, 0, planes * plane, 0f); // borders stay zero; each image writes the interior
             for (int n = from; n < to; n++) {
                 if (shifted) {
                     VectorConvInputGrad3x3.copyShifted(padded, plane, in, n * C * H * W, C, H, W);
