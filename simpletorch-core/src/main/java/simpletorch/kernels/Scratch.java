@@ -42,7 +42,14 @@ final class Scratch {
     static final int MASKED_GRAD = 17;
     /** A few floats per channel (BatchNorm's shifts, scales, gradient coefficients), owned by the calling thread. */
     static final int CHANNELS = 18;
-    private static final int SLOTS = 19;
+    /**
+     * The packed weights of a stride-2 input gradient's four phases ({@code VectorPhases}), slots PHASE_WEIGHTS to
+     * PHASE_WEIGHTS + 3, owned by the calling thread and read by every worker.
+     */
+    static final int PHASE_WEIGHTS = 19;
+    /** The four phases' products, [C][columns] each, slots PHASE_OUT to PHASE_OUT + 3: a worker's. */
+    static final int PHASE_OUT = 23;
+    private static final int SLOTS = 27;
 
     /**
      * Where a kernel starts its data in a buffer from {@link #aligned}: the float at this index lies on a 64-byte
@@ -69,7 +76,9 @@ final class Scratch {
     static final int ROWS = 0;
     static final int GROUPS = 1;
     static final int WINNERS = 2;
-    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[3][]);
+    /** The four phases' B row offsets of a stride-2 input gradient, slots PHASE_ROWS to PHASE_ROWS + 3. */
+    static final int PHASE_ROWS = 3;
+    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[7][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[2][]);
 
     private Scratch() {

@@ -232,12 +232,24 @@ final class VectorConv2d {
         // 5.2-8.7 s with 61-145 collections, 2.1-3.0 s and none by GEMM and col2im (SimpleNet's conv2 backward 3.6-3.9
         // -> 0.9 s); JDK 25 runs it as the fastest (versions in between not measured, as for VectorPool)
         boolean directInput = DIRECT_INPUT_GRAD && VectorConvInputGrad3x3.applies(g) && VectorPool.jitReady();
+        // 3x3 stride-2 layers: a gathered product per phase of din (VectorPhases), no column matrix, no col2im
+        boolean phasedInput = din != null && !directInput && VectorPhases.appliesToInputGrad(g)
+                && VectorPool.jitReady();
         float[] wt = null;
         int[] bRow = null;
+        float[][] phaseWeights = phasedInput ? new float[4][] : null;
+        int[][] phaseRows = phasedInput ? new int[4][] : null;
         if (din != null && directInput) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));
             bRow = Scratch.ints(Scratch.ROWS, OC * 9);
             VectorConvInputGrad3x3.prepare(wt, bRow, weight, g, false);
+        } else if (phasedInput) {
+            for (int p = 0; p < 4; p++) {
+                int K = OC * VectorPhases.taps(p);
+                phaseWeights[p] = Scratch.get(Scratch.PHASE_WEIGHTS + p, VectorGemm.packedASize(g.C(), K));
+                phaseRows[p] = Scratch.ints(Scratch.PHASE_ROWS + p, K);
+            }
+            VectorPhases.prepareInputGrad(phaseWeights, phaseRows, weight, g);
         } else if (din != null) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(CKK, OC));
             VectorGemm.packA(wt, weight, 0, CKK, true, CKK, OC);
@@ -276,7 +288,7 @@ final class VectorConv2d {
         int imageLoop = din != null || dbias != null || (dweight != null && !channelVectors) ? N : 0;
         Parallel.parallelFor(imageLoop, (worker, from, to) -> {
             float[] cols = gemmWeightGrad ? Scratch.get(Scratch.IM2COL, CKK * P) : null;
-            float[] dcols = din == null || directInput ? null : Scratch.get(Scratch.DCOLS, CKK * P);
+            float[] dcols = din == null || directInput || phasedInput ? null : Scratch.get(Scratch.DCOLS, CKK * P);
             int partOff = worker * partSize;
             if (splitChannels) {
                 VectorConvWeightGrad3x3.padImages(x, dPadded, in, dout, from, to, g);
@@ -285,6 +297,8 @@ final class VectorConv2d {
             }
             if (din != null && directInput) {
                 VectorConvInputGrad3x3.addImages(din, accumulateDin, dout, weightT, gatheredRows, from, to, g);
+            } else if (phasedInput) {
+                VectorPhases.inputGrad(din, accumulateDin, dout, phaseWeights, phaseRows, from, to, g);
             } else if (din != null && !accumulateDin) { // col2im only adds: the chunk's images zeroed first
                 java.util.Arrays.fill(din, from * g.inImageSize(), to * g.inImageSize(), 0f);
             }
@@ -310,7 +324,7 @@ final class VectorConv2d {
                         VectorGemm.multiply(ap, bp, OC, CKK, P, parts, partOff, CKK, true, null);
                     }
                 }
-                if (din != null && !directInput) {
+                if (din != null && !directInput && !phasedInput) {
                     if (inPlace) { // dout's rows are whole NR-column slices, read in place as in the forward pass
                         VectorGemm.multiply(weightT, dout, outOff, P, CKK, P, OC, dcols, 0, P, false, null);
                     } else {

@@ -21,6 +21,17 @@ final class VectorPhases {
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i);
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
 
+    /** Lanes 0..L-1 of the interleaving of two vectors (e0, o0, e1, o1, ...), and lanes L..2L-1. */
+    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, i -> i % 2 == 0 ? i / 2 : L + i / 2);
+    private static final VectorShuffle<Float> ZIP_HI =
+            VectorShuffle.fromOp(S, i -> i % 2 == 0 ? L / 2 + i / 2 : L + L / 2 + i / 2);
+    /**
+     * The taps (kh, kw) that reach each phase of the input, phase 2a + b holding din's rows 2i + a and columns 2j + b:
+     * (2i + a + 1 - kh) and (2j + b + 1 - kw) even. Row a = 1 reads dout's row i + 1 for kh = 0 and row i for kh = 2;
+     * likewise the columns.
+     */
+    private static final int[][] TAPS = {{1, 1}, {1, 0, 1, 2}, {0, 1, 2, 1}, {0, 0, 0, 2, 2, 0, 2, 2}};
+
     private VectorPhases() {
     }
 
@@ -52,6 +63,116 @@ final class VectorPhases {
             int c = k / 9, kh = k % 9 / 3, kw = k % 3;
             int a = kh == 1 ? 0 : 1, q = kw == 1 ? 0 : kw == 2 ? 1 : 2;
             bRow[k] = (6 * c + 3 * a + q) * plane + (kh == 0 ? 0 : OW);
+        }
+    }
+
+    /**
+     * Whether the input gradient of this layer goes by phases ({@link #inputGrad}): as {@link #applies};
+     * {@code -Dsimpletorch.phasedInputGrad=false} turns it off, to measure.
+     */
+    static boolean appliesToInputGrad(ConvGeometry g) {
+        return INPUT_GRAD && applies(g);
+    }
+
+    private static final boolean INPUT_GRAD = !"false".equals(System.getProperty("simpletorch.phasedInputGrad"));
+
+    /**
+     * Floats per copy of an output gradient plane for {@link #inputGrad}: its H/2 rows of W/2 and a zero row after
+     * them, and enough that every gathered row of the last column panel stays inside.
+     */
+    static int gradPlaneSize(ConvGeometry g) {
+        int OH = g.OH(), OW = g.OW();
+        return Math.max((OH + 1) * OW, OW + VectorGemm.gatheredColumns(OH, OW));
+    }
+
+    /**
+     * Packs each phase's weights (A: din's C channels by the phase's taps of every output channel, k = oc*taps + t)
+     * into {@code ap[p]} and its B row offsets into {@code bRow[p]}: tap (oc, kh, kw) reads output gradient plane oc,
+     * as it is (kw != 0) or shifted one column left (kw = 0, column j + 1), from row 1 (kh = 0, row i + 1) or 0.
+     */
+    static void prepareInputGrad(float[][] ap, int[][] bRow, float[] weight, ConvGeometry g) {
+        int C = g.C(), OC = g.OC(), OW = g.OW(), MR = VectorGemm.MR, plane = gradPlaneSize(g);
+        for (int p = 0; p < 4; p++) {
+            int[] taps = TAPS[p];
+            int T = taps.length / 2, K = OC * T, dst = 0;
+            for (int c0 = 0; c0 < C; c0 += MR) {
+                for (int k = 0; k < K; k++) {
+                    int oc = k / T, kh = taps[2 * (k % T)], kw = taps[2 * (k % T) + 1];
+                    for (int r = 0; r < MR; r++) {
+                        int c = c0 + r;
+                        ap[p][dst++] = c < C ? weight[((oc * C + c) * 3 + kh) * 3 + kw] : 0f;
+                    }
+                }
+            }
+            for (int k = 0; k < K; k++) {
+                int oc = k / T, kh = taps[2 * (k % T)], kw = taps[2 * (k % T) + 1];
+                bRow[p][k] = (2 * oc + (kw == 0 ? 1 : 0)) * plane + (kh == 0 ? OW : 0);
+            }
+        }
+    }
+
+    /** Taps of phase p: the product's K is OC times this. */
+    static int taps(int p) {
+        return TAPS[p].length / 2;
+    }
+
+    /**
+     * din[n] (+)= the input gradient of images [from, to): each image's output gradient copied as it is and shifted
+     * one column left (each plane's column j holding j + 1, the last 0; a zero row after the last), then the four
+     * phases' gathered products ({@link #prepareInputGrad}), each phase's rows interleaved with the other of its row
+     * parity into din's rows (two-vector rearranges). Without {@code accumulate} din is written (a gradient nothing
+     * has written yet). The same terms as the column matrix's product and col2im, summed in another order.
+     */
+    static void inputGrad(float[] din, boolean accumulate, float[] dout, float[][] ap, int[][] bRow, int from, int to,
+                          ConvGeometry g) {
+        int C = g.C(), OC = g.OC(), H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW(), P = OH * OW;
+        int plane = gradPlaneSize(g), columns = VectorGemm.gatheredColumns(OH, OW), planes = 2 * OC * plane;
+        float[] d = Scratch.get(Scratch.PADDED_OUT, planes);
+        java.util.Arrays.fill(d, 0, planes, 0f); // the zero rows and the tails stay zero
+        float[] wide0 = Scratch.get(Scratch.PHASE_OUT, C * columns), wide1 = Scratch.get(Scratch.PHASE_OUT + 1, C * columns);
+        float[] wide2 = Scratch.get(Scratch.PHASE_OUT + 2, C * columns), wide3 = Scratch.get(Scratch.PHASE_OUT + 3, C * columns);
+        for (int n = from; n < to; n++) {
+            for (int oc = 0; oc < OC; oc++) {
+                int src = (n * OC + oc) * P, same = 2 * oc * plane, left = same + plane;
+                System.arraycopy(dout, src, d, same, P);
+                System.arraycopy(dout, src + 1, d, left, P - 1);
+                for (int i = 0; i < OH; i++) {
+                    d[left + i * OW + OW - 1] = 0f; // was the next row's first column (or, last, nothing)
+                }
+            }
+            VectorGemm.multiplyGathered(ap[0], C, OC, d, bRow[0], OH, OW, OW, wide0, 0, columns, null);
+            VectorGemm.multiplyGathered(ap[1], C, 2 * OC, d, bRow[1], OH, OW, OW, wide1, 0, columns, null);
+            VectorGemm.multiplyGathered(ap[2], C, 2 * OC, d, bRow[2], OH, OW, OW, wide2, 0, columns, null);
+            VectorGemm.multiplyGathered(ap[3], C, 4 * OC, d, bRow[3], OH, OW, OW, wide3, 0, columns, null);
+            for (int c = 0; c < C; c++) {
+                for (int i = 0; i < OH; i++) {
+                    int at = c * columns + i * OW, row = ((n * C + c) * H + 2 * i) * W;
+                    interleave(din, accumulate, row, wide0, wide1, at, OW);     // din's row 2i
+                    interleave(din, accumulate, row + W, wide2, wide3, at, OW); // din's row 2i + 1
+                }
+            }
+        }
+    }
+
+    /** din[to + 2j] (+)= even[at + j], din[to + 2j + 1] (+)= odd[at + j] for j < OW. */
+    private static void interleave(float[] din, boolean accumulate, int to, float[] even, float[] odd, int at,
+                                   int OW) {
+        int j = 0;
+        for (; j + L <= OW; j += L) {
+            FloatVector e = FloatVector.fromArray(S, even, at + j), o = FloatVector.fromArray(S, odd, at + j);
+            FloatVector lo = e.rearrange(ZIP_LO, o), hi = e.rearrange(ZIP_HI, o);
+            int x = to + 2 * j;
+            if (accumulate) {
+                lo = lo.add(FloatVector.fromArray(S, din, x));
+                hi = hi.add(FloatVector.fromArray(S, din, x + L));
+            }
+            lo.intoArray(din, x);
+            hi.intoArray(din, x + L);
+        }
+        for (; j < OW; j++) {
+            int x = to + 2 * j;
+            din[x] = accumulate ? din[x] + even[at + j] : even[at + j];
+            din[x + 1] = accumulate ? din[x + 1] + odd[at + j] : odd[at + j];
         }
     }
 
