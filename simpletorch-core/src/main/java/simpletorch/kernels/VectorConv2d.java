@@ -16,7 +16,8 @@ package simpletorch.kernels;
  * 3x3 "same" layers at least 8 pixels wide skip im2col in the forward too (on JDK 25+: {@link #gatheredForward}).
  * 3x3 stride-1 layers skip the last two: their weight gradient is {@link VectorConvWeightGrad3x3}'s direct
  * kernel, and with padding 1 their input gradient is one GEMM over shifted rows of the padded dout
- * ({@link VectorConvInputGrad3x3}), without dcols and col2im.
+ * ({@link VectorConvInputGrad3x3}), without dcols and col2im. 3x3 stride-2 layers with padding 1 skip im2col and
+ * col2im too: their forward and input gradient are gathered products over phase planes ({@link VectorPhases}).
  *
  * <p>Touches the Vector API through {@link VectorGemm}: only called when {@link Gemm#vectorEnabled()}.
  */

@@ -12,7 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * plane read at a fixed offset from the output pixel, with a zero row above each plane for y - 1 and a copy of the
  * odd-column planes shifted one column right (its column 0 zero) for x - 1: six planes per channel, rows W/2 apart,
  * and the product's columns are the output's pixels, none wasted. im2col's column matrix (9C rows of the output's
- * pixels) and its GEMM took 2.4-3x as long as the stride-1 layers for a quarter of their work.
+ * pixels) and its GEMM took 2.4-3x as long as the stride-1 layers for a quarter of their work. The input gradient
+ * splits the other way ({@link #inputGrad}): din's four phases are each a gathered product over the taps that reach
+ * them, reading the output gradient's planes (as they are, and shifted one column) in place of the column matrix
+ * and col2im. Measured in docs/BENCHMARKS.md ("Fourth Zen 5 session").
  */
 final class VectorPhases {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -129,8 +132,9 @@ final class VectorPhases {
         int plane = gradPlaneSize(g), columns = VectorGemm.gatheredColumns(OH, OW), planes = 2 * OC * plane;
         float[] d = Scratch.get(Scratch.PADDED_OUT, planes);
         java.util.Arrays.fill(d, 0, planes, 0f); // the zero rows and the tails stay zero
-        float[] wide0 = Scratch.get(Scratch.PHASE_OUT, C * columns), wide1 = Scratch.get(Scratch.PHASE_OUT + 1, C * columns);
-        float[] wide2 = Scratch.get(Scratch.PHASE_OUT + 2, C * columns), wide3 = Scratch.get(Scratch.PHASE_OUT + 3, C * columns);
+        int size = C * columns; // each phase's product, [C][columns]
+        float[] wide0 = Scratch.get(Scratch.PHASE_OUT, size), wide1 = Scratch.get(Scratch.PHASE_OUT + 1, size);
+        float[] wide2 = Scratch.get(Scratch.PHASE_OUT + 2, size), wide3 = Scratch.get(Scratch.PHASE_OUT + 3, size);
         for (int n = from; n < to; n++) {
             for (int oc = 0; oc < OC; oc++) {
                 int src = (n * OC + oc) * P, same = 2 * oc * plane, left = same + plane;
