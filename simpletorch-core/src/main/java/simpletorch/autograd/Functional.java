@@ -86,6 +86,32 @@ public final class Functional {
         }
     }
 
+    /**
+     * {@code relu(add(a, b))} as one op for same-shape operands (a residual block's end): the sum is never stored,
+     * and the backward pass writes both gradients in one pass. The same values and gradients as the two ops, bit for
+     * bit; other operands (broadcasting, or a + a) run the two ops.
+     */
+    public static Tensor addRelu(Tensor a, Tensor b) {
+        if (a == b || !Arrays.equals(a.shape(), b.shape())) {
+            return relu(add(a, b));
+        }
+        Tensor out = Tensor.empty(a.shape());
+        int n = out.numel();
+        Supplier<String> label = () -> "add+relu " + Arrays.toString(a.shape()) + " " + Arrays.toString(b.shape());
+        long t = Profiler.start();
+        ElementwiseKernels.addReluForward(out.data(), a.data(), b.data(), n);
+        Profiler.forward(t, label);
+        if (recording(a, b)) {
+            out.setGradFn(new Node("add+relu", new Tensor[] {a, b}, timed(label, () -> {
+                boolean addA = a.grad() != null, addB = b.grad() != null; // first gradients written, not added
+                float[] da = !a.requiresGrad() ? null : addA ? a.grad() : a.gradBufferToOverwrite();
+                float[] db = !b.requiresGrad() ? null : addB ? b.grad() : b.gradBufferToOverwrite();
+                ElementwiseKernels.addReluBackward(da, addA, db, addB, out.grad(), out.data(), n);
+            })));
+        }
+        return out;
+    }
+
     /** max(x, 0) element-wise. */
     public static Tensor relu(Tensor x) {
         Tensor out = Tensor.empty(x.shape());

@@ -28,6 +28,51 @@ public final class ElementwiseKernels {
     }
 
     /**
+     * out = max(a + b, 0): a residual connection's sum and the ReLU after it in one pass, the same bits as
+     * {@code binaryForward(ADD)} then {@link #reluForward} (a vector at a time on JDK 25+ with the Vector API: the
+     * JIT leaves {@code Math.max} of a sum unvectorised, as it did BatchNorm's).
+     *
+     * @param out [n], overwritten
+     * @param a   [n]
+     * @param b   [n]
+     */
+    public static void addReluForward(float[] out, float[] a, float[] b, int n) {
+        if (Gemm.vectorEnabled() && VectorPool.jitReady()) {
+            forChunks(n, (from, to) -> VectorElementwise.addRelu(out, a, b, from, to));
+            return;
+        }
+        forChunks(n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = Math.max(a[i] + b[i], 0f);
+            }
+        });
+    }
+
+    /**
+     * The gradients of {@link #addReluForward} in one pass: the ReLU's as {@link #reluBackward} makes it (dout where
+     * out &gt; 0), added into da and db, or written where {@code addA} / {@code addB} is false (a gradient nothing has
+     * written yet). Either may be null. The same bits as the ReLU's backward then the add's.
+     */
+    public static void addReluBackward(float[] da, boolean addA, float[] db, boolean addB, float[] dout, float[] out,
+                                       int n) {
+        if (Gemm.vectorEnabled() && VectorPool.jitReady()) {
+            forChunks(n, (from, to) -> VectorElementwise.addReluBackward(da, addA, db, addB, dout, out, from, to));
+            return;
+        }
+        forChunks(n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float g = out[i] > 0f ? dout[i] : 0f;
+                if (da != null) {
+                    da[i] = addA ? da[i] + g : g;
+                }
+                if (db != null) {
+                    db[i] = addB ? db[i] + g : g;
+                }
+            }
+        });
+    }
+
+    /**
      * Whether {@link #normalizeBytes} runs on the Vector API here (JDK 25+ with the module: JDK 17's JIT leaves
      * the byte-to-int conversion to its allocating fallback); callers otherwise keep their own loop.
      */

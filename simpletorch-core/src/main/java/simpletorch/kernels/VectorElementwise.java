@@ -67,6 +67,49 @@ final class VectorElementwise {
         }
     }
 
+    /** out = max(a + b, 0) over [from, to), the sum rounded and the maximum taken as the scalar loop takes them. */
+    static void addRelu(float[] out, float[] a, float[] b, int from, int to) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = from;
+        int bound = from + S.loopBound(to - from);
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).max(zero).intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            out[i] = Math.max(a[i] + b[i], 0f);
+        }
+    }
+
+    /**
+     * The two gradients of {@link #addRelu}: g = dout where out &gt; 0 (as {@link #reluBackward} passes it), then
+     * da (+)= g and db (+)= g (either may be null), in one pass.
+     */
+    static void addReluBackward(float[] da, boolean addA, float[] db, boolean addB, float[] dout, float[] out,
+                                int from, int to) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = from;
+        int bound = from + S.loopBound(to - from);
+        for (; i < bound; i += L) {
+            VectorMask<Float> positive = FloatVector.fromArray(S, out, i).compare(VectorOperators.GT, 0f);
+            FloatVector g = zero.blend(FloatVector.fromArray(S, dout, i), positive);
+            if (da != null) {
+                (addA ? FloatVector.fromArray(S, da, i).add(g) : g).intoArray(da, i);
+            }
+            if (db != null) {
+                (addB ? FloatVector.fromArray(S, db, i).add(g) : g).intoArray(db, i);
+            }
+        }
+        for (; i < to; i++) {
+            float g = out[i] > 0f ? dout[i] : 0f;
+            if (da != null) {
+                da[i] = addA ? da[i] + g : g;
+            }
+            if (db != null) {
+                db[i] = addB ? db[i] + g : g;
+            }
+        }
+    }
+
     /**
      * acc[accOff + oc] += the sum of row oc of dout[off, +OC*P): {@link Conv2dKernels#sumRows} with vector
      * partial sums in float (P/L terms per lane), then the lanes and the tail added in double, in a fixed order.

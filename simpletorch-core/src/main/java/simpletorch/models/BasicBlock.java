@@ -43,6 +43,6 @@ public final class BasicBlock extends Module {
         Tensor out = bn1.forwardRelu(conv1.forward(x)); // relu(bn1(.)) as one op: the same numbers
         out = bn2.forward(conv2.forward(out));
         Tensor identity = downsample != null ? downsample.forward(x) : x;
-        return Functional.relu(Functional.add(out, identity));
+        return Functional.addRelu(out, identity); // relu(out + identity) as one op: the same numbers
     }
 }

@@ -76,6 +76,28 @@ class GraphTest {
         }
     }
 
+    /** addRelu against relu(add): the same output and gradients, with the first operand also used elsewhere. */
+    @Test
+    void addReluIsReluOfTheSum() {
+        float[] c = {0.5f, -2, 3, 1};
+        Tensor[] grads = new Tensor[4];
+        float[][] outs = new float[2][];
+        for (int fused = 0; fused < 2; fused++) {
+            Tensor x = leaf(1, -2, 0.5f, -0.25f), y = leaf(-1.5f, 5, -2, 0.75f);
+            Tensor a = Functional.mul(x, Tensor.of(new float[] {2, 2, 2, 2}, 4));           // a = 2x
+            Tensor z = fused == 1 ? Functional.addRelu(a, y) : Functional.relu(Functional.add(a, y));
+            outs[fused] = z.data().clone();
+            Tensor loss = Functional.add(Functional.sum(Functional.mul(z, Tensor.of(c, 4))), Functional.sum(a));
+            loss.backward();
+            grads[2 * fused] = Tensor.of(x.grad(), 4);
+            grads[2 * fused + 1] = Tensor.of(y.grad(), 4);
+        }
+        assertThat(outs[1]).containsExactly(outs[0]);
+        assertThat(grads[2].data()).containsExactly(grads[0].data());
+        assertThat(grads[3].data()).containsExactly(grads[1].data());
+        assertThat(grads[3].data()).containsExactly(0.5f, -2f, 0f, 1f); // c where 2x + y (0.5, 1, -1, 0.25) > 0
+    }
+
     @Test
     void gradientsAccumulateAcrossBackwardCallsUntilZeroGrad() {
         Tensor x = leaf(1, 2, 3);

@@ -33,6 +33,54 @@ class BinaryElementwiseTest {
 
     private static final int[] STRIDES_1D = {1};
 
+    static Stream<Arguments> sizesAndThreads() {
+        List<Arguments> out = new ArrayList<>();
+        for (int n : new int[] {37, ElementwiseKernels.PARALLEL_MIN + 1001}) {
+            for (int threads = 1; threads <= 3; threads += 2) {
+                out.add(Arguments.of(n, threads));
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * add+relu in one pass against add then relu, bit for bit: the forward (NaN, -0 and sums of exactly 0 among the
+     * inputs) and both gradients, each added into or written.
+     */
+    @ParameterizedTest(name = "n={0} threads={1}")
+    @MethodSource("sizesAndThreads")
+    void addReluIsAddThenRelu(int n, int threads) {
+        Generator g = new Generator(77 + n);
+        float[] a = TestData.uniform(g, n), b = TestData.uniform(g, n), dout = TestData.uniform(g, n);
+        a[0] = Float.NaN;
+        a[1] = -0.0f;
+        b[1] = -0.0f;
+        a[2] = 0.25f;
+        b[2] = -0.25f;
+        float[] fused = new float[n], sum = new float[n], relu = new float[n];
+        Threads.with(threads, () -> {
+            ElementwiseKernels.addReluForward(fused, a, b, n);
+            ElementwiseKernels.binaryForward(sum, a, STRIDES_1D, b, STRIDES_1D, new int[] {n}, BinaryOp.ADD);
+            ElementwiseKernels.reluForward(relu, sum, n);
+        });
+        for (int i = 0; i < n; i++) {
+            assertThat(Float.floatToRawIntBits(fused[i])).as("add+relu forward at %d", i)
+                    .isEqualTo(Float.floatToRawIntBits(relu[i]));
+        }
+        float[] dz = new float[n];
+        Threads.with(threads, () -> ElementwiseKernels.reluBackward(dz, dout, relu, n, false));
+        float[] da0 = TestData.uniform(g, n), db0 = TestData.uniform(g, n);
+        for (int mode = 0; mode < 4; mode++) {
+            boolean addA = (mode & 1) != 0, addB = (mode & 2) != 0;
+            float[] da = addA ? da0.clone() : TestData.uniform(g, n), db = addB ? db0.clone() : TestData.uniform(g, n);
+            Threads.with(threads, () -> ElementwiseKernels.addReluBackward(da, addA, db, addB, dout, fused, n));
+            for (int i = 0; i < n; i++) {
+                assertThat(da[i]).as("add+relu da at %d, added %s", i, addA).isEqualTo(addA ? da0[i] + dz[i] : dz[i]);
+                assertThat(db[i]).as("add+relu db at %d, added %s", i, addB).isEqualTo(addB ? db0[i] + dz[i] : dz[i]);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} n={1} threads={2}")
     @MethodSource("cases")
     void sameShapeForwardAndBackwardMatchTheObviousLoop(BinaryOp op, int n, int threads) {
