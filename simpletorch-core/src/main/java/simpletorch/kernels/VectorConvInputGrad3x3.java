@@ -107,10 +107,11 @@ final class VectorConvInputGrad3x3 {
             }
         }
         int W = g.W(), Wpad = W + 1, dPlane = planeSize(g), shifted = shiftedPlane(g);
+        boolean copies = !fromPool && shiftedCopies(g);
         for (int k = 0; k < K; k++) {
             int oc = k / 9, kh = k % 9 / 3, kw = k % 3;
             // din[y][x] takes dout[y + 1 - kh][x + 1 - kw]: the copy whose column x is x + 1 - kw, row y + 2 - kh
-            bRow[k] = !fromPool && shiftedCopies(g) ? (3 * oc + 2 - kw) * shifted + (2 - kh) * W
+            bRow[k] = copies ? (3 * oc + 2 - kw) * shifted + (2 - kh) * W
                     : oc * dPlane + (2 - kh) * Wpad + (2 - kw);
         }
     }
@@ -141,14 +142,14 @@ final class VectorConvInputGrad3x3 {
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
         boolean shifted = argmax == null && shiftedCopies(g); // the pool's gradient writes the bordered planes
         int Wpad = shifted ? W : W + 1, N = shifted ? VectorGemm.gatheredColumns(H, W) : columns(g);
-        int dPlanes = shifted ? 3 * OC * shiftedPlane(g) : OC * planeSize(g);
+        int copyPlane = shiftedPlane(g), dPlanes = shifted ? 3 * OC * copyPlane : OC * planeSize(g);
         float[] d = Scratch.get(Scratch.PADDED_OUT, dPlanes); // dout's zero-bordered planes, or their shifted copies
         float[] wide = Scratch.get(Scratch.DCOLS, C * N); // [C][N]: din's rows Wpad apart, border columns too
         java.util.Arrays.fill(d, 0, dPlanes, 0f); // the border stays zero; each image writes the interior
         int dPlane = planeSize(g);
         for (int n = from; n < to; n++) {
             if (shifted) {
-                copyShifted(d, shiftedPlane(g), dout, n * OC * H * W, OC, H, W);
+                copyShifted(d, copyPlane, dout, n * OC * H * W, OC, H, W);
             } else if (argmax != null) {
                 VectorPool.maxPool2x2Backward(d, Wpad + 1, dPlane, Wpad, dout, out, argmax, n * OC, (n + 1) * OC, H, W);
             } else {
