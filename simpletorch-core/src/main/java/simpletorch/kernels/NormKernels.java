@@ -80,17 +80,30 @@ public final class NormKernels {
 
     /**
      * rows[2*(n*C + c)] and the next: row (n, c)'s shifted sums about {@code k[kOff + c]}
-     * ({@link VectorNorm#rowShiftedSums}).
+     * ({@link VectorNorm#rowShiftedSums}), four rows at a time ({@link VectorNorm#rowShiftedSums4}, the same bits).
      */
     private static void rowShiftedSums(double[] rows, float[] in, float[] k, int kOff, int N, int C, int S) {
         Parallel.parallelFor(N, (worker, from, to) -> {
             for (int n = from; n < to; n++) {
-                for (int c = 0; c < C; c++) {
+                int c = 0;
+                for (; c + 4 <= C; c += 4) { // four rows at a time, the same sums
+                    VectorNorm.rowShiftedSums4(rows, 2 * (n * C + c), in, (n * C + c) * S, S, k, kOff + c);
+                }
+                for (; c < C; c++) {
                     VectorNorm.rowShiftedSums(rows, 2 * (n * C + c), in, (n * C + c) * S, S, k[kOff + c]);
                 }
             }
         });
     }
+
+    /**
+     * Rows of at most this many floats (8x8 planes) have their backward sums taken four rows at a time
+     * ({@link VectorNorm#rowGradientSums4}). Longer rows one at a time: four rows of three arrays each, twelve streams
+     * at once, made the [32, 16, 32, 32] backward slower (one thread 202 -> 256 us, two 107 -> 130; [32, 32, 16, 16]
+     * 108 -> 112 and 64 -> 69), where [32, 64, 8, 8] gained (69 -> 67, 64 -> 57). The statistics, one array a row,
+     * gained at every size.
+     */
+    static final int SHORT_ROW = 64;
 
     /** The sum over the images, in their order, of sum {@code which} (0 or 1) of channel c's rows. */
     private static double channelSum(double[] rows, int which, int c, int N, int C) {
@@ -211,7 +224,12 @@ public final class NormKernels {
             double[] rows = Scratch.rowSums(2 * N * C);
             Parallel.parallelFor(N, (worker, from, to) -> {
                 for (int n = from; n < to; n++) {
-                    for (int c = 0; c < C; c++) {
+                    int c = 0;
+                    for (; S <= SHORT_ROW && c + 4 <= C; c += 4) { // short rows four at a time, the same sums
+                        int row = n * C + c;
+                        VectorNorm.rowGradientSums4(rows, 2 * row, dout, reluOut, in, row * S, S, mean, c);
+                    }
+                    for (; c < C; c++) {
                         int row = n * C + c;
                         VectorNorm.rowGradientSums(rows, 2 * row, dout, reluOut, in, row * S, S, mean[c]);
                     }

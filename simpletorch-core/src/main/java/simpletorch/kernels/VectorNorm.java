@@ -89,6 +89,85 @@ final class VectorNorm {
     }
 
     /**
+     * {@link #rowShiftedSums} of four rows that follow each other, {@code [i, i + 4S)}, row r about
+     * {@code k[kOff + r]}, into {@code rows[at + 2r]} and the next: the same sums bit for bit, the four rows' vector
+     * loops and lane sums interleaved. One row at a time, a row of an 8x8 plane (four vectors) spent its time waiting
+     * on its own chains of dependent adds, the vector ones and then the 2L adds of its lanes in double.
+     */
+    static void rowShiftedSums4(double[] rows, int at, float[] in, int i, int S, float[] k, int kOff) {
+        if (S < L) {
+            for (int r = 0; r < 4; r++) {
+                rowShiftedSums(rows, at + 2 * r, in, i + r * S, S, k[kOff + r]);
+            }
+            return;
+        }
+        float[] lanes = Scratch.get(Scratch.LANES, 8 * L);
+        FloatVector k0 = FloatVector.broadcast(FF, k[kOff]), k1 = FloatVector.broadcast(FF, k[kOff + 1]);
+        FloatVector k2 = FloatVector.broadcast(FF, k[kOff + 2]), k3 = FloatVector.broadcast(FF, k[kOff + 3]);
+        FloatVector s0 = FloatVector.zero(FF), s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+        int whole = S / L * L;
+        for (int j = 0; j < whole; j += L) {
+            FloatVector d0 = FloatVector.fromArray(FF, in, i + j).sub(k0);
+            FloatVector d1 = FloatVector.fromArray(FF, in, i + S + j).sub(k1);
+            FloatVector d2 = FloatVector.fromArray(FF, in, i + 2 * S + j).sub(k2);
+            FloatVector d3 = FloatVector.fromArray(FF, in, i + 3 * S + j).sub(k3);
+            s0 = s0.add(d0);
+            s1 = s1.add(d1);
+            s2 = s2.add(d2);
+            s3 = s3.add(d3);
+            q0 = d0.fma(d0, q0);
+            q1 = d1.fma(d1, q1);
+            q2 = d2.fma(d2, q2);
+            q3 = d3.fma(d3, q3);
+        }
+        s0.intoArray(lanes, 0);
+        q0.intoArray(lanes, L);
+        s1.intoArray(lanes, 2 * L);
+        q1.intoArray(lanes, 3 * L);
+        s2.intoArray(lanes, 4 * L);
+        q2.intoArray(lanes, 5 * L);
+        s3.intoArray(lanes, 6 * L);
+        q3.intoArray(lanes, 7 * L);
+        addLanes4(rows, at, lanes);
+        for (int r = 0; r < 4; r++) { // the tails, element by element after the lanes, as rowShiftedSums adds them
+            double s = rows[at + 2 * r], q = rows[at + 2 * r + 1], kr = k[kOff + r];
+            for (int e = i + r * S + whole, end = i + (r + 1) * S; e < end; e++) {
+                double d = in[e] - kr;
+                s += d;
+                q += d * d;
+            }
+            rows[at + 2 * r] = s;
+            rows[at + 2 * r + 1] = q;
+        }
+    }
+
+    /**
+     * {@code rows[at + m] = } the sum in lane order, in double from 0, of the L lanes at {@code lanes[m*L]}, for
+     * m = 0..7: eight independent chains of adds, each in the order a single row's loop adds its lanes.
+     */
+    private static void addLanes4(double[] rows, int at, float[] lanes) {
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        for (int j = 0; j < L; j++) {
+            a0 += lanes[j];
+            a1 += lanes[L + j];
+            a2 += lanes[2 * L + j];
+            a3 += lanes[3 * L + j];
+            a4 += lanes[4 * L + j];
+            a5 += lanes[5 * L + j];
+            a6 += lanes[6 * L + j];
+            a7 += lanes[7 * L + j];
+        }
+        rows[at] = a0;
+        rows[at + 1] = a1;
+        rows[at + 2] = a2;
+        rows[at + 3] = a3;
+        rows[at + 4] = a4;
+        rows[at + 5] = a5;
+        rows[at + 6] = a6;
+        rows[at + 7] = a7;
+    }
+
+    /**
      * {@code rows[at] = sum of dout}, {@code rows[at + 1] = sum of dout * (in - mu)} over the row {@code [i, i + S)}
      * of both, as {@link #rowShiftedSums} sums. mu is a float (the forward pass's mean). With {@code reluOut} (a
      * BatchNorm fused with the ReLU after it: its output), dout counts only where reluOut is positive, as the ReLU's
@@ -124,6 +203,64 @@ final class VectorNorm {
         }
         rows[at] = s;
         rows[at + 1] = x;
+    }
+
+    /**
+     * {@link #rowGradientSums} of four rows that follow each other, row r about {@code mu[muOff + r]}: the same sums
+     * bit for bit, the rows interleaved as in {@link #rowShiftedSums4}.
+     */
+    static void rowGradientSums4(double[] rows, int at, float[] dout, float[] reluOut, float[] in, int i, int S,
+                                 float[] mu, int muOff) {
+        if (S < L) {
+            for (int r = 0; r < 4; r++) {
+                rowGradientSums(rows, at + 2 * r, dout, reluOut, in, i + r * S, S, mu[muOff + r]);
+            }
+            return;
+        }
+        float[] lanes = Scratch.get(Scratch.LANES, 8 * L);
+        FloatVector m0 = FloatVector.broadcast(FF, mu[muOff]), m1 = FloatVector.broadcast(FF, mu[muOff + 1]);
+        FloatVector m2 = FloatVector.broadcast(FF, mu[muOff + 2]), m3 = FloatVector.broadcast(FF, mu[muOff + 3]);
+        FloatVector zero = FloatVector.zero(FF);
+        FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, x0 = zero, x1 = zero, x2 = zero, x3 = zero;
+        int whole = S / L * L;
+        for (int j = 0; j < whole; j += L) {
+            int e0 = i + j, e1 = e0 + S, e2 = e1 + S, e3 = e2 + S;
+            FloatVector d0 = maskedGrad(dout, reluOut, e0, zero), d1 = maskedGrad(dout, reluOut, e1, zero);
+            FloatVector d2 = maskedGrad(dout, reluOut, e2, zero), d3 = maskedGrad(dout, reluOut, e3, zero);
+            s0 = s0.add(d0);
+            s1 = s1.add(d1);
+            s2 = s2.add(d2);
+            s3 = s3.add(d3);
+            x0 = d0.fma(FloatVector.fromArray(FF, in, e0).sub(m0), x0);
+            x1 = d1.fma(FloatVector.fromArray(FF, in, e1).sub(m1), x1);
+            x2 = d2.fma(FloatVector.fromArray(FF, in, e2).sub(m2), x2);
+            x3 = d3.fma(FloatVector.fromArray(FF, in, e3).sub(m3), x3);
+        }
+        s0.intoArray(lanes, 0);
+        x0.intoArray(lanes, L);
+        s1.intoArray(lanes, 2 * L);
+        x1.intoArray(lanes, 3 * L);
+        s2.intoArray(lanes, 4 * L);
+        x2.intoArray(lanes, 5 * L);
+        s3.intoArray(lanes, 6 * L);
+        x3.intoArray(lanes, 7 * L);
+        addLanes4(rows, at, lanes);
+        for (int r = 0; r < 4; r++) { // the tails, as rowGradientSums adds them
+            double s = rows[at + 2 * r], x = rows[at + 2 * r + 1], m = mu[muOff + r];
+            for (int e = i + r * S + whole, end = i + (r + 1) * S; e < end; e++) {
+                float d = reluOut == null || reluOut[e] > 0 ? dout[e] : 0f;
+                s += d;
+                x += d * (in[e] - m);
+            }
+            rows[at + 2 * r] = s;
+            rows[at + 2 * r + 1] = x;
+        }
+    }
+
+    /** dout's vector at e, where reluOut (if any) is positive, else 0: the ReLU's backward bits. */
+    private static FloatVector maskedGrad(float[] dout, float[] reluOut, int e, FloatVector zero) {
+        FloatVector d = FloatVector.fromArray(FF, dout, e);
+        return reluOut == null ? d : zero.blend(d, FloatVector.fromArray(FF, reluOut, e).compare(VectorOperators.GT, 0f));
     }
 
     /**

@@ -20,9 +20,11 @@ class NormKernelsTest {
 
     /**
      * N, C, S: BatchNorm1d [N, C] (S = 1), [N, C, L], BatchNorm2d with S = H*W; odd sizes; rows of whole vectors
-     * (S = 64) and of vectors and a tail (37) for VectorNorm.
+     * (S = 64) and of vectors and a tail (37) for VectorNorm, one row at a time (C < 4) and four at a time (C = 6:
+     * a block of four rows and two single ones an image; S = 64 and 37 are short rows for the backward's sums too).
      */
-    static final int[][] SHAPES = {{8, 4, 1}, {4, 3, 6}, {3, 5, 25}, {2, 7, 9}, {5, 1, 3}, {4, 3, 64}, {3, 2, 37}};
+    static final int[][] SHAPES = {{8, 4, 1}, {4, 3, 6}, {3, 5, 25}, {2, 7, 9}, {5, 1, 3}, {4, 3, 64}, {3, 2, 37},
+            {3, 6, 64}, {2, 6, 37}, {2, 4, 80}};
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
@@ -124,6 +126,38 @@ class NormKernelsTest {
         });
         for (int i = 0; i < n; i++) {
             org.assertj.core.api.Assertions.assertThat(written[i]).as("written din at %d", i).isEqualTo(added[i]);
+        }
+    }
+
+    /**
+     * VectorNorm's four-row sums are the one-row sums bit for bit: row lengths under a vector (one row at a time
+     * inside), of whole vectors, and of vectors and a tail; the backward's with and without a ReLU output (zeros,
+     * negatives and NaN among it) and shifts far from the data.
+     */
+    @ParameterizedTest(name = "S={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 5, 16, 37, 64, 100})
+    void fourRowSumsAreTheOneRowSums(int S) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.VECTOR_AVAILABLE, "no Vector API here");
+        Generator g = new Generator(640 + S);
+        int off = 3; // rows need not start on a vector
+        float[] in = TestData.uniform(g, off + 4 * S, -2f, 3f), dout = TestData.uniform(g, off + 4 * S);
+        float[] reluOut = TestData.uniform(g, off + 4 * S, -1f, 1f);
+        reluOut[off] = 0f;
+        reluOut[off + 4 * S - 1] = Float.NaN;
+        float[] k = {9f, 0.25f, -3f, 1e4f, 0.5f}; // from kOff = 1
+        for (float[] relu : new float[][] {null, reluOut}) {
+            double[] one = new double[8], four = new double[8];
+            for (int r = 0; r < 4; r++) {
+                VectorNorm.rowShiftedSums(one, 2 * r, in, off + r * S, S, k[1 + r]);
+            }
+            VectorNorm.rowShiftedSums4(four, 0, in, off, S, k, 1);
+            org.assertj.core.api.Assertions.assertThat(four).as("shifted sums").containsExactly(one);
+            for (int r = 0; r < 4; r++) {
+                VectorNorm.rowGradientSums(one, 2 * r, dout, relu, in, off + r * S, S, k[1 + r]);
+            }
+            VectorNorm.rowGradientSums4(four, 0, dout, relu, in, off, S, k, 1);
+            org.assertj.core.api.Assertions.assertThat(four).as("gradient sums, relu %s", relu != null)
+                    .containsExactly(one);
         }
     }
 
