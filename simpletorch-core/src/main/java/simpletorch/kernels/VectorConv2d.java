@@ -42,11 +42,16 @@ final class VectorConv2d {
         // the ~17 us per image of SimpleNet's conv1), from rows one cache line longer than P (see im2col's stride).
         boolean inPlace = VectorGemm.readsInPlace(P);
         int ld = inPlace ? P + VectorGemm.ROW_GAP : P;
+        boolean evenPhase = VectorPhases.appliesToPointwise(g) && VectorPool.jitReady();
         Parallel.parallelFor(g.N(), (worker, from, to) -> {
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * ld);
             float[] bp = inPlace ? null : Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(CKK, P));
             for (int n = from; n < to; n++) {
-                Conv2dKernels.im2col(cols, ld, in, n * g.inImageSize(), g);
+                if (evenPhase) { // 1x1 stride 2: the input's even rows by even columns are the column matrix
+                    VectorPhases.evenPhase(cols, ld, in, n * g.inImageSize(), g);
+                } else {
+                    Conv2dKernels.im2col(cols, ld, in, n * g.inImageSize(), g);
+                }
                 if (inPlace) {
                     VectorGemm.multiply(ap, cols, 0, ld, OC, P, CKK, out, n * OC * P, P, false, bias);
                 } else {
@@ -285,6 +290,7 @@ final class VectorConv2d {
         }
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(workers * OC);
         boolean inPlace = VectorGemm.readsInPlace(P);
+        boolean evenPhase = VectorPhases.appliesToPointwise(g) && VectorPool.jitReady(); // 1x1 stride 2
         // The loop over images: the input gradient, the bias's, and the weight gradient's but for channel vectors
         int imageLoop = din != null || dbias != null || (dweight != null && !channelVectors) ? N : 0;
         Parallel.parallelFor(imageLoop, (worker, from, to) -> {
@@ -310,7 +316,11 @@ final class VectorConv2d {
                     VectorElementwise.sumRows(biasParts, worker * OC, dout, outOff, OC, P);
                 }
                 if (gemmWeightGrad) {
-                    Conv2dKernels.im2col(cols, in, inOff, g);
+                    if (evenPhase) { // 1x1 stride 2: the even phase is the column matrix
+                        VectorPhases.evenPhase(cols, P, in, inOff, g);
+                    } else {
+                        Conv2dKernels.im2col(cols, in, inOff, g);
+                    }
                     if (transposed) { // dweight^T[CKK, OC] += cols[CKK, P] * dout^T[P, OC]
                         float[] ap = Scratch.get(Scratch.PACK_A, VectorGemm.packedASize(CKK, P));
                         float[] bp = Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(P, OC));
@@ -333,7 +343,9 @@ final class VectorConv2d {
                         VectorGemm.packB(bp, dout, outOff, P, false, OC, P);
                         VectorGemm.multiply(weightT, bp, CKK, P, OC, dcols, 0, P, false, null);
                     }
-                    if (VectorCol2im.applies(g)) {
+                    if (evenPhase) {
+                        VectorPhases.addEvenPhase(din, inOff, dcols, g);
+                    } else if (VectorCol2im.applies(g)) {
                         VectorCol2im.add(din, inOff, dcols, g);
                     } else {
                         Conv2dKernels.col2imAdd(din, inOff, dcols, g);

@@ -16,6 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * splits the other way ({@link #inputGrad}): din's four phases are each a gathered product over the taps that reach
  * them, reading the output gradient's planes (as they are, and shifted one column) in place of the column matrix
  * and col2im. Measured in docs/BENCHMARKS.md ("Fourth Zen 5 session").
+ *
+ * <p>A 1x1 convolution of stride 2 without padding (a residual block's down-sampling shortcut) reads only the even
+ * rows by even columns: {@link #evenPhase} gathers that phase as its column matrix and {@link #addEvenPhase} adds
+ * the column gradient back into it, a vector at a time, where im2col and col2im moved one float at a time.
  */
 final class VectorPhases {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -45,6 +49,68 @@ final class VectorPhases {
     }
 
     private static final boolean ENABLED = !"false".equals(System.getProperty("simpletorch.phasedForward"));
+
+    /**
+     * 1x1, stride 2, no padding, an even input, and output rows of whole vectors or of half a vector in pairs (an
+     * even number of them); {@code -Dsimpletorch.pointwisePhase=false} turns it off, to measure.
+     */
+    static boolean appliesToPointwise(ConvGeometry g) {
+        return POINTWISE && g.KH() == 1 && g.KW() == 1 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0
+                && g.padW() == 0 && g.H() % 2 == 0 && g.W() % 2 == 0
+                && (g.OW() % L == 0 || 2 * g.OW() == L && g.OH() % 2 == 0);
+    }
+
+    private static final boolean POINTWISE = !"false".equals(System.getProperty("simpletorch.pointwisePhase"));
+
+    /**
+     * im2col for {@link #appliesToPointwise}: {@code cols[c*ld + i*OW + j] = in[inOff + (c*H + 2i)*W + 2j]}, the
+     * even elements of each pair of input vectors; rows of half a vector two at a time (input rows 2i and 2i + 2).
+     */
+    static void evenPhase(float[] cols, int ld, float[] in, int inOff, ConvGeometry g) {
+        int C = g.C(), H = g.H(), W = g.W(), OH = g.OH(), OW = g.OW();
+        boolean pairs = OW % L != 0;
+        for (int c = 0; c < C; c++) {
+            int dst = c * ld, src = inOff + c * H * W;
+            for (int i = 0; i < OH; i += pairs ? 2 : 1) {
+                int row = src + 2 * i * W, at = dst + i * OW;
+                if (pairs) { // W = L: the pair of rows is one vector of each
+                    FloatVector.fromArray(S, in, row).rearrange(EVEN, FloatVector.fromArray(S, in, row + 2 * W))
+                            .intoArray(cols, at);
+                    continue;
+                }
+                for (int j = 0; j < OW; j += L) {
+                    FloatVector v0 = FloatVector.fromArray(S, in, row + 2 * j);
+                    v0.rearrange(EVEN, FloatVector.fromArray(S, in, row + 2 * j + L)).intoArray(cols, at + j);
+                }
+            }
+        }
+    }
+
+    /**
+     * col2im's add for {@link #appliesToPointwise}: {@code din[dinOff + (c*H + 2i)*W + 2j] += dcols[c*P + i*OW + j]},
+     * the other elements left as they are, so the same bits as col2im: dcols is interleaved with -0, which any float
+     * plus -0 is, bit for bit (with +0, a -0 would turn into +0). (A masked add was 1.5x slower than col2im here in
+     * the 16-wide rows' loop, whatever the mask; the -0 add 1.5x faster.)
+     */
+    static void addEvenPhase(float[] din, int dinOff, float[] dcols, ConvGeometry g) {
+        int C = g.C(), H = g.H(), W = g.W(), OW = g.OW(), P = g.OH() * OW;
+        int second = OW % L != 0 ? 2 * W : L; // a vector's second half: row 2i + 2 (pairs of rows), or on along 2i
+        FloatVector minusZero = FloatVector.broadcast(S, -0f); // x + -0 is x, bit for bit, -0 and NaN included
+        for (int c = 0; c < C; c++) {
+            int src = c * P, dst = dinOff + c * H * W;
+            for (int k = 0; k < P; k += L) { // dcols' vectors in order: row i = k / OW, column j
+                int i = k / OW, row = dst + 2 * i * W + 2 * (k - i * OW);
+                FloatVector v = FloatVector.fromArray(S, dcols, src + k);
+                addEven(din, row, v.rearrange(ZIP_LO, minusZero));
+                addEven(din, row + second, v.rearrange(ZIP_HI, minusZero));
+            }
+        }
+    }
+
+    /** din[x + k] += v's lane k, v's odd lanes -0: the odd elements of din keep their bits. */
+    private static void addEven(float[] din, int x, FloatVector v) {
+        FloatVector.fromArray(S, din, x).add(v).intoArray(din, x);
+    }
 
     /**
      * Floats per phase plane: a zero row, the H/2 rows of W/2, and enough after them that every gathered row of the
