@@ -201,6 +201,7 @@ final class VectorPhases {
         int size = C * columns; // each phase's product, [C][columns]
         float[] wide0 = Scratch.get(Scratch.PHASE_OUT, size), wide1 = Scratch.get(Scratch.PHASE_OUT + 1, size);
         float[] wide2 = Scratch.get(Scratch.PHASE_OUT + 2, size), wide3 = Scratch.get(Scratch.PHASE_OUT + 3, size);
+        boolean pairs = 2 * OW == L && OH % 2 == 0; // rows of half a vector, two to a vector
         for (int n = from; n < to; n++) {
             for (int oc = 0; oc < OC; oc++) {
                 int src = (n * OC + oc) * P, same = 2 * oc * plane, left = same + plane;
@@ -215,13 +216,35 @@ final class VectorPhases {
             VectorGemm.multiplyGathered(ap[2], C, 2 * OC, d, bRow[2], OH, OW, OW, wide2, 0, columns, null);
             VectorGemm.multiplyGathered(ap[3], C, 4 * OC, d, bRow[3], OH, OW, OW, wide3, 0, columns, null);
             for (int c = 0; c < C; c++) {
-                for (int i = 0; i < OH; i++) {
+                for (int i = 0; i < OH; i += pairs ? 2 : 1) {
                     int at = c * columns + i * OW, row = ((n * C + c) * H + 2 * i) * W;
+                    if (pairs) { // the phases' rows i and i + 1 in one vector: din's rows 2i, 2i + 2 and 2i + 1, 2i + 3
+                        interleavePair(din, accumulate, row, 2 * W, wide0, wide1, at);
+                        interleavePair(din, accumulate, row + W, 2 * W, wide2, wide3, at);
+                        continue;
+                    }
                     interleave(din, accumulate, row, wide0, wide1, at, OW);     // din's row 2i
                     interleave(din, accumulate, row + W, wide2, wide3, at, OW); // din's row 2i + 1
                 }
             }
         }
+    }
+
+    /**
+     * {@link #interleave} for rows of half a vector (2 OW = L), two at a time: the vectors at {@code at} hold rows i
+     * and i + 1 of each phase; their interleaving's first half is din's row at {@code to}, its second half the row
+     * {@code apart} after it.
+     */
+    private static void interleavePair(float[] din, boolean accumulate, int to, int apart, float[] even, float[] odd,
+                                       int at) {
+        FloatVector e = FloatVector.fromArray(S, even, at), o = FloatVector.fromArray(S, odd, at);
+        FloatVector lo = e.rearrange(ZIP_LO, o), hi = e.rearrange(ZIP_HI, o);
+        if (accumulate) {
+            lo = lo.add(FloatVector.fromArray(S, din, to));
+            hi = hi.add(FloatVector.fromArray(S, din, to + apart));
+        }
+        lo.intoArray(din, to);
+        hi.intoArray(din, to + apart);
     }
 
     /** din[to + 2j] (+)= even[at + j], din[to + 2j + 1] (+)= odd[at + j] for j < OW. */
@@ -253,6 +276,10 @@ final class VectorPhases {
      */
     static void split(float[] dst, float[] src, int srcOff, ConvGeometry g) {
         int C = g.C(), H = g.H(), W = g.W(), OW = W / 2, plane = planeSize(g);
+        if (W == L && H % 4 == 0) {
+            splitPairs(dst, src, srcOff, g);
+            return;
+        }
         for (int c = 0; c < C; c++) {
             for (int r = 0; r < H; r++) { // input row r: phase a = r % 2, its row r / 2
                 int s = srcOff + (c * H + r) * W;
@@ -272,6 +299,30 @@ final class VectorPhases {
                     dst[shifted + j + 1] = src[s + 2 * j + 1];
                 }
                 dst[shifted + OW] = 0f; // the next row's column 0 (or the plane's tail): the last odd column spilled
+            }
+        }
+    }
+
+    /**
+     * {@link #split} for rows of one vector (W = L), whose phase rows are half a vector: input rows r and r + 2 (the
+     * same parity) split together, one vector of each plane holding the phase's rows r/2 and r/2 + 1; the shifted
+     * plane's column 0 of the rows after them set back to 0 (each holds the last odd element of the row before).
+     */
+    private static void splitPairs(float[] dst, float[] src, int srcOff, ConvGeometry g) {
+        int C = g.C(), H = g.H(), W = g.W(), OW = W / 2, plane = planeSize(g);
+        for (int c = 0; c < C; c++) {
+            for (int q = 0; q < H; q += 4) {
+                for (int a = 0; a < 2; a++) { // rows q + a and q + a + 2: phase a, its rows q/2 and q/2 + 1
+                    int s = srcOff + (c * H + q + a) * W;
+                    int even = (6 * c + 3 * a) * plane + (q / 2 + 1) * OW, odd = even + plane, shifted = odd + plane;
+                    FloatVector v0 = FloatVector.fromArray(S, src, s), v1 = FloatVector.fromArray(S, src, s + 2 * W);
+                    v0.rearrange(EVEN, v1).intoArray(dst, even);
+                    FloatVector o = v0.rearrange(ODD, v1);
+                    o.intoArray(dst, odd);
+                    o.intoArray(dst, shifted + 1);
+                    dst[shifted + OW] = 0f;
+                    dst[shifted + 2 * OW] = 0f;
+                }
             }
         }
     }

@@ -68,6 +68,9 @@ class Conv2dKernelsTest {
             {3, 4, 32, 32, 16, 3, 2, 1},  // rows of one vector (16 lanes) or two (8), 256 columns: straight into out
             {2, 5, 12, 10, 7, 3, 2, 1},   // rows of 5 (scalar), 30 columns: a part panel through the buffer
             {2, 3, 16, 34, 5, 3, 2, 1},   // rows of 17: vectors and a tail
+            {2, 4, 16, 16, 7, 3, 2, 1},   // rows of 8 (16 lanes): two phase rows a vector, split and interleaved
+            {3, 2, 8, 8, 5, 3, 2, 1},     // the same with 8 lanes (rows of 4), and 4 rows of 4 phase rows
+            {2, 3, 6, 16, 5, 3, 2, 1},    // rows of 8 but an odd number of them (3): one row at a time
             // 1x1 stride-2 shortcuts over the even phase (even input, no padding)
             {3, 5, 32, 32, 9, 1, 2, 0},   // rows of 16: one vector (16 lanes) or two (8)
             {2, 4, 12, 16, 6, 1, 2, 0},   // rows of 8: pairs of rows in one vector (16 lanes), one vector (8)
