@@ -150,6 +150,22 @@ class ParallelTest {
     }
 
     /**
+     * Once the other thread has started its run, a thread that is done takes that run's first chunk not yet taken
+     * (the next one the other would reach, the larger of those left), not its last: 8 chunks of 32 images for 2
+     * threads, runs of 7, 5, 3 and 1 images; the worker is in its first chunk (taken, not done) when the caller ends
+     * its own run.
+     */
+    @Test
+    void aThreadThatIsAheadTakesTheNextChunkOfAStartedRun() {
+        List<Integer> order = new ArrayList<>();
+        Parallel.Job job = new Parallel.Job((chunk, from, to) -> order.add(chunk), 32, 8, 2);
+        assertThat(job.taken.compareAndSet(4, 0, 1)).isTrue(); // the worker took chunk 4 and is running it
+        job.runChunks(0);
+        assertThat(order).containsExactly(0, 1, 2, 3, 5, 6, 7);
+        assertThat(job.done.get()).isEqualTo(7);
+    }
+
+    /**
      * A worker idle for longer than {@link Parallel#SPIN_NANOS} parks, and the next loop wakes it (the caller unparks
      * only parked workers): its chunks, each long enough for the caller not to take them all first, are then shared.
      */
