@@ -136,8 +136,9 @@ public final class Parallel {
      * Where chunk {@code chunk} of [0, n) starts, for {@code threads} threads. Each thread's run of chunks (see
      * {@link Job#first}) covers an equal share of the range, and within a run the chunks shrink: a run of m chunks
      * over s items has its j-th boundary at {@code s*(1 - (1 - j/m)^2)}, rounded (a training batch of 32 images on 2
-     * threads: 7, 5, 3 and 1 images, twice). A thread that is done takes the other's last chunks, the small ones, and
-     * then waits only for the chunk the other is in, usually a small one too: with chunks of 4 images each, the
+     * threads: 7, 5, 3 and 1 images, twice). A thread that is done takes what is left of the other's run
+     * ({@link Job#nextToTake}), so the loop ends on small chunks and waits only for the one the other is in, usually a
+     * small one too: with chunks of 4 images each, the
      * caller waited ~7% of its time for the last chunk of a loop (JFR, `bench`, AVX2). Measured on AVX2 (2 threads, one
      * JVM alternating blocks of 40 training steps, 80 blocks each way, three runs): medians 104.9 -> 102.5, 113.9 ->
      * 113.6 and 120.5 -> 118.4 ms per block; shorter in 46, 42 and 49 of 80 block pairs. Ranges too short for every
