@@ -90,6 +90,53 @@ class Conv2dKernelsTest {
         return out.stream();
     }
 
+    /**
+     * {@link #RANDOM_SHAPES} geometries drawn from a fixed seed (the test's name shows each, to rerun it alone), at 1
+     * and 2 threads and on both paths: batches 1-9, 1-20 input channels, 1x1, 3x3 and 5x5 kernels, strides 1 and 2.
+     * Half of each choice leans to what the fast paths key on: "same" padding (else 0-2), sizes of 8, 12, 16, 24 or
+     * 32 (else 1-20), output channels in whole vectors of 16 (else 1-40). Batches and channels shrink until the naive
+     * twin's work stays small.
+     */
+    static Stream<Arguments> randomShapesAndThreads() {
+        java.util.Random r = new java.util.Random(20261207);
+        List<int[]> shapes = new ArrayList<>();
+        while (shapes.size() < RANDOM_SHAPES) {
+            int k = new int[] {1, 3, 3, 3, 5}[r.nextInt(5)];
+            int stride = 1 + r.nextInt(2), pad = r.nextBoolean() ? k / 2 : r.nextInt(3);
+            int h = randomSize(r), w = randomSize(r);
+            int c = 1 + r.nextInt(20), oc = r.nextBoolean() ? 16 * (1 + r.nextInt(4)) : 1 + r.nextInt(40);
+            int n = 1 + r.nextInt(9);
+            if (h + 2 * pad < k || w + 2 * pad < k) {
+                continue;
+            }
+            int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+            while ((long) n * oc * c * k * k * oh * ow > 1_500_000 && (n > 1 || c > 1)) { // the naive twin's work
+                if (n > 1) {
+                    n = (n + 1) / 2;
+                } else {
+                    c = (c + 1) / 2;
+                }
+            }
+            shapes.add(new int[] {n, c, h, w, oc, k, stride, pad});
+        }
+        List<Arguments> out = new ArrayList<>();
+        for (boolean vector : Gemm.VECTOR_AVAILABLE ? new boolean[] {false, true} : new boolean[] {false}) {
+            for (int threads = 1; threads <= 2; threads++) {
+                for (int[] s : shapes) {
+                    out.add(Arguments.of(threads, vector, s));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    static final int RANDOM_SHAPES = 48;
+
+    /** A side: half the time one the vector paths are written for (8, 12, 16, 24, 32), else 1-20. */
+    private static int randomSize(java.util.Random r) {
+        return r.nextBoolean() ? new int[] {8, 12, 16, 24, 32}[r.nextInt(5)] : 1 + r.nextInt(20);
+    }
+
     /** Runs {@code body} with {@code threads} workers and the Vector API path on or off, then restores both. */
     static void run(int threads, boolean vector, Runnable body) {
         boolean previous = Gemm.vectorEnabled();
@@ -106,7 +153,7 @@ class Conv2dKernelsTest {
     }
 
     @ParameterizedTest(name = "threads={0} vector={1} shape={2}")
-    @MethodSource("shapesAndThreads")
+    @MethodSource({"shapesAndThreads", "randomShapesAndThreads"})
     void forwardMatchesNaive(int threads, boolean vector, int[] shape) {
         ConvGeometry geo = geometry(shape);
         Generator g = new Generator(1000 + java.util.Arrays.hashCode(shape));
@@ -128,7 +175,7 @@ class Conv2dKernelsTest {
      * input gradient written over garbage (the first gradient into a tensor).
      */
     @ParameterizedTest(name = "threads={0} vector={1} shape={2}")
-    @MethodSource("shapesAndThreads")
+    @MethodSource({"shapesAndThreads", "randomShapesAndThreads"})
     void backwardMatchesNaiveAndAddsIntoGradients(int threads, boolean vector, int[] shape) {
         ConvGeometry geo = geometry(shape);
         Generator g = new Generator(2000 + java.util.Arrays.hashCode(shape));
