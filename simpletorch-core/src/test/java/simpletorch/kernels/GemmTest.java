@@ -101,8 +101,15 @@ class GemmTest {
     }
 
     static Stream<Arguments> sgemmCases() {
-        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {6, 16, 4}, {6, 32, 9}, {7, 17, 13}, {13, 33, 27}, {17, 65, 130}, {2, 9, 1},
+        int[][] fixed = {{1, 1, 1}, {3, 5, 7}, {6, 16, 4}, {6, 32, 9}, {7, 17, 13}, {13, 33, 27}, {17, 65, 130}, {2, 9, 1},
                 {4, 16, 5}, {5, 33, 8}, {8, 48, 3}};
+        // and 12 seeded random ones: M 1-40, N 1-100 (half of them whole panels of 32 or 16), K 1-150
+        java.util.Random r = new java.util.Random(20261207);
+        int[][] shapes = java.util.Arrays.copyOf(fixed, fixed.length + 12);
+        for (int i = fixed.length; i < shapes.length; i++) {
+            shapes[i] = new int[] {1 + r.nextInt(40), r.nextBoolean() ? 16 * (1 + r.nextInt(6)) : 1 + r.nextInt(100),
+                    1 + r.nextInt(150)};
+        }
         Stream.Builder<Arguments> cases = Stream.builder();
         for (int[] s : shapes) {
             for (boolean transA : new boolean[] {false, true}) {

@@ -44,8 +44,30 @@ class LinearKernelsTest {
         return out.stream();
     }
 
+    /**
+     * 24 seeded random shapes at 1 and 2 threads, both paths: batches 1-40, inputs 1-300 (half of them whole vectors
+     * of 16 with a tail or not), outputs 1-20 (the narrow path up to 16, the GEMM past it).
+     */
+    static Stream<Arguments> randomShapesAndThreads() {
+        java.util.Random r = new java.util.Random(20261207);
+        List<int[]> shapes = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            int in = r.nextBoolean() ? 16 * (1 + r.nextInt(16)) + r.nextInt(3) : 1 + r.nextInt(300);
+            shapes.add(new int[] {1 + r.nextInt(40), in, 1 + r.nextInt(20)});
+        }
+        List<Arguments> out = new ArrayList<>();
+        for (boolean vector : Gemm.VECTOR_AVAILABLE ? new boolean[] {false, true} : new boolean[] {false}) {
+            for (int threads = 1; threads <= 2; threads++) {
+                for (int[] s : shapes) {
+                    out.add(Arguments.of(threads, vector, s));
+                }
+            }
+        }
+        return out.stream();
+    }
+
     @ParameterizedTest(name = "threads={0} vector={1} B,IN,OUT={2}")
-    @MethodSource("shapesAndThreads")
+    @MethodSource({"shapesAndThreads", "randomShapesAndThreads"})
     void forwardAndBackwardMatchNaive(int threads, boolean vector, int[] shape) {
         Conv2dKernelsTest.run(1, vector, () -> check(threads, shape));
     }

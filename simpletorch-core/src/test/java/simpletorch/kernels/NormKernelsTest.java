@@ -38,8 +38,30 @@ class NormKernelsTest {
         return out.stream();
     }
 
+    /**
+     * 16 seeded random shapes at 1 and 2 threads, training and evaluation: batches 1-9, 1-20 channels, rows of 1-100
+     * or (half the time) the planes 8x8, 16x16 and 32x32 (one row at a time, four, and a channel count past four).
+     */
+    static Stream<Arguments> randomCases() {
+        java.util.Random r = new java.util.Random(20261207);
+        List<Arguments> out = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            int S = r.nextBoolean() ? new int[] {64, 256, 1024}[r.nextInt(3)] : 1 + r.nextInt(100);
+            int[] s = {1 + r.nextInt(9), 1 + r.nextInt(20), S};
+            if (s[0] * s[2] < 2) {
+                s[0] = 2; // training needs more than one value per channel
+            }
+            for (int threads = 1; threads <= 2; threads++) {
+                for (boolean training : new boolean[] {true, false}) {
+                    out.add(Arguments.of(threads, s, training));
+                }
+            }
+        }
+        return out.stream();
+    }
+
     @ParameterizedTest(name = "threads={0} NCS={1} training={2}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "randomCases"})
     void forwardAndBackwardMatchNaive(int threads, int[] s, boolean training) {
         int N = s[0], C = s[1], S = s[2], n = N * C * S;
         Generator g = new Generator(600 + Arrays.hashCode(s) + (training ? 1 : 0));

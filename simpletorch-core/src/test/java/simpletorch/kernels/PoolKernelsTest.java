@@ -44,6 +44,31 @@ class PoolKernelsTest {
         return out.stream();
     }
 
+    /**
+     * 24 seeded random shapes at 1 and 2 threads: kernel 2 or 3, stride 1-3, padding up to half the kernel, batches
+     * 1-6, 1-8 channels, sides 2-20 or (half the time) 8, 16, 32 and 48, which the vector kernel takes with 2x2
+     * windows of stride 2.
+     */
+    static Stream<Arguments> randomShapesAndThreads() {
+        java.util.Random r = new java.util.Random(20261207);
+        List<Arguments> out = new ArrayList<>();
+        List<int[]> shapes = new ArrayList<>();
+        while (shapes.size() < 24) {
+            int k = 2 + r.nextInt(2), stride = r.nextBoolean() ? 2 : 1 + r.nextInt(3), pad = r.nextInt(k / 2 + 1);
+            int h = r.nextBoolean() ? new int[] {8, 16, 32, 48}[r.nextInt(4)] : 2 + r.nextInt(19);
+            int w = r.nextBoolean() ? new int[] {8, 16, 32, 48}[r.nextInt(4)] : 2 + r.nextInt(19);
+            if (h + 2 * pad >= k && w + 2 * pad >= k) {
+                shapes.add(new int[] {1 + r.nextInt(6), 1 + r.nextInt(8), h, w, k, stride, pad});
+            }
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            for (int[] s : shapes) {
+                out.add(Arguments.of(threads, s));
+            }
+        }
+        return out.stream();
+    }
+
     static PoolGeometry geometry(int[] s) {
         return new PoolGeometry(s[0], s[1], s[2], s[3], s[4], s[4], s[5], s[5], s[6], s[6]);
     }
@@ -53,7 +78,7 @@ class PoolKernelsTest {
     }
 
     @ParameterizedTest(name = "threads={0} shape={1}")
-    @MethodSource("shapesAndThreads")
+    @MethodSource({"shapesAndThreads", "randomShapesAndThreads"})
     void forwardAndBackwardMatchNaive(int threads, int[] shape) {
         PoolGeometry geo = geometry(shape);
         Generator g = new Generator(500 + Arrays.hashCode(shape));
@@ -101,7 +126,7 @@ class PoolKernelsTest {
 
     /** Values from {0, 1, 2} make ties common: both kernels must pick the first maximum in row-major window order. */
     @ParameterizedTest(name = "threads={0} shape={1}")
-    @MethodSource("shapesAndThreads")
+    @MethodSource({"shapesAndThreads", "randomShapesAndThreads"})
     void tiesGoToTheFirstMaximumLikeTheNaiveKernel(int threads, int[] shape) {
         PoolGeometry geo = geometry(shape);
         Generator g = new Generator(600 + Arrays.hashCode(shape));
