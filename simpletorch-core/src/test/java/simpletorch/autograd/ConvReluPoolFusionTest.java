@@ -34,6 +34,7 @@ class ConvReluPoolFusionTest {
             "3, 16, 14, 14, 32, 2", // and its conv2
             "3, 2, 6, 10, 5, 2",    // a small shape: the scalar pool
             "2, 2, 7, 10, 3, 2"})   // an odd output: the three ops
+    @org.junit.jupiter.params.provider.MethodSource("randomShapes")
     void fusedEqualsConvThenReluThenPool(int N, int C, int H, int W, int OC, int threads) {
         Threads.with(threads, () -> {
             Generator g = new Generator(900 + N * 31 + C * 7 + H + OC);
@@ -61,6 +62,23 @@ class ConvReluPoolFusionTest {
                 assertThat(b2.grad()).as("bias gradient").containsExactly(b1.grad());
             }
         });
+    }
+
+    /**
+     * 16 seeded random shapes: batches 1-6, 1-20 input and 1-40 output channels (half of them whole vectors of 16),
+     * sides 2-20 or (half the time) 8, 14, 16, 28 and 32, 1-3 threads.
+     */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> randomShapes() {
+        java.util.Random r = new java.util.Random(20261207);
+        java.util.List<org.junit.jupiter.params.provider.Arguments> out = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            int h = r.nextBoolean() ? new int[] {8, 14, 16, 28, 32}[r.nextInt(5)] : 2 + r.nextInt(19);
+            int w = r.nextBoolean() ? new int[] {8, 14, 16, 28, 32}[r.nextInt(5)] : 2 + r.nextInt(19);
+            int oc = r.nextBoolean() ? 16 * (1 + r.nextInt(2)) : 1 + r.nextInt(40);
+            out.add(org.junit.jupiter.params.provider.Arguments.of(1 + r.nextInt(6), 1 + r.nextInt(20), h, w, oc,
+                    1 + r.nextInt(3)));
+        }
+        return out.stream();
     }
 
     /**
