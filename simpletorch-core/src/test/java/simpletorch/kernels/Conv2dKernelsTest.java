@@ -79,15 +79,7 @@ class Conv2dKernelsTest {
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
     static Stream<Arguments> shapesAndThreads() {
-        List<Arguments> out = new ArrayList<>();
-        for (boolean vector : Gemm.VECTOR_AVAILABLE ? new boolean[] {false, true} : new boolean[] {false}) {
-            for (int threads = 1; threads <= 3; threads++) {
-                for (int[] s : SHAPES) {
-                    out.add(Arguments.of(threads, vector, s));
-                }
-            }
-        }
-        return out.stream();
+        return onBothPaths(java.util.Arrays.asList(SHAPES), 3);
     }
 
     /**
@@ -119,9 +111,19 @@ class Conv2dKernelsTest {
             }
             shapes.add(new int[] {n, c, h, w, oc, k, stride, pad});
         }
+        return onBothPaths(shapes, 2);
+    }
+
+    static final int RANDOM_SHAPES = 48;
+
+    /**
+     * (threads, vector, shape) for every shape at 1 to {@code maxThreads} threads, on the scalar path and (where the
+     * JVM has it) the Vector API path.
+     */
+    static Stream<Arguments> onBothPaths(List<int[]> shapes, int maxThreads) {
         List<Arguments> out = new ArrayList<>();
         for (boolean vector : Gemm.VECTOR_AVAILABLE ? new boolean[] {false, true} : new boolean[] {false}) {
-            for (int threads = 1; threads <= 2; threads++) {
+            for (int threads = 1; threads <= maxThreads; threads++) {
                 for (int[] s : shapes) {
                     out.add(Arguments.of(threads, vector, s));
                 }
@@ -129,8 +131,6 @@ class Conv2dKernelsTest {
         }
         return out.stream();
     }
-
-    static final int RANDOM_SHAPES = 48;
 
     /** A side: half the time one the vector paths are written for (8, 12, 16, 24, 32), else 1-20. */
     private static int randomSize(java.util.Random r) {

@@ -33,15 +33,7 @@ class LinearKernelsTest {
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
     static Stream<Arguments> shapesAndThreads() {
-        List<Arguments> out = new ArrayList<>();
-        for (boolean vector : Gemm.VECTOR_AVAILABLE ? new boolean[] {false, true} : new boolean[] {false}) {
-            for (int threads = 1; threads <= 3; threads++) {
-                for (int[] s : SHAPES) {
-                    out.add(Arguments.of(threads, vector, s));
-                }
-            }
-        }
-        return out.stream();
+        return Conv2dKernelsTest.onBothPaths(java.util.Arrays.asList(SHAPES), 3);
     }
 
     /**
@@ -55,15 +47,7 @@ class LinearKernelsTest {
             int in = r.nextBoolean() ? 16 * (1 + r.nextInt(16)) + r.nextInt(3) : 1 + r.nextInt(300);
             shapes.add(new int[] {1 + r.nextInt(40), in, 1 + r.nextInt(20)});
         }
-        List<Arguments> out = new ArrayList<>();
-        for (boolean vector : Gemm.VECTOR_AVAILABLE ? new boolean[] {false, true} : new boolean[] {false}) {
-            for (int threads = 1; threads <= 2; threads++) {
-                for (int[] s : shapes) {
-                    out.add(Arguments.of(threads, vector, s));
-                }
-            }
-        }
-        return out.stream();
+        return Conv2dKernelsTest.onBothPaths(shapes, 2);
     }
 
     @ParameterizedTest(name = "threads={0} vector={1} B,IN,OUT={2}")
