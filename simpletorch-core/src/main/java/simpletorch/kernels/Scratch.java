@@ -80,8 +80,25 @@ final class Scratch {
     static final int PHASE_ROWS = 3;
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[7][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[2][]);
+    /** The calling thread's holders of a stride-2 input gradient's four phase buffers ({@link #phaseWeightHolder}). */
+    private static final ThreadLocal<float[][]> PHASE_WEIGHT_HOLDER = ThreadLocal.withInitial(() -> new float[4][]);
+    private static final ThreadLocal<int[][]> PHASE_ROW_HOLDER = ThreadLocal.withInitial(() -> new int[4][]);
 
     private Scratch() {
+    }
+
+    /**
+     * The calling thread's holder of a stride-2 input gradient's four phase weight buffers, reused from call to call:
+     * the backward pass puts its four buffers in it and hands them to its workers together (a new holder a call was
+     * the convolution path's last allocation).
+     */
+    static float[][] phaseWeightHolder() {
+        return PHASE_WEIGHT_HOLDER.get();
+    }
+
+    /** {@link #phaseWeightHolder} for the four phases' B row offsets. */
+    static int[][] phaseRowHolder() {
+        return PHASE_ROW_HOLDER.get();
     }
 
     static float[] get(int slot, int size) {

@@ -243,8 +243,8 @@ final class VectorConv2d {
                 && VectorPool.jitReady();
         float[] wt = null;
         int[] bRow = null;
-        float[][] phaseWeights = phasedInput ? new float[4][] : null;
-        int[][] phaseRows = phasedInput ? new int[4][] : null;
+        float[][] phaseWeights = phasedInput ? Scratch.phaseWeightHolder() : null;
+        int[][] phaseRows = phasedInput ? Scratch.phaseRowHolder() : null;
         if (din != null && directInput) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));
             bRow = Scratch.ints(Scratch.ROWS, OC * 9);
