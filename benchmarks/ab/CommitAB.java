@@ -24,6 +24,10 @@ public final class CommitAB {
             System.err.println("usage: CommitAB NEW_CLASSES BASE_CLASSES HARNESS_CLASSES MODEL THREADS ROUNDS STEPS");
             System.exit(2);
         }
+        if (!args[4].matches("[1-9][0-9]*(:[1-9][0-9]*)?")) {
+            System.err.println("THREADS is N or NEW:BASE (positive counts), got " + args[4]);
+            System.exit(2);
+        }
         URL harness = new File(args[2]).toURI().toURL();
         Method[] steps = new Method[2];
         for (int k = 0; k < 2; k++) {
@@ -32,11 +36,7 @@ public final class CommitAB {
             steps[k] = loader.loadClass("AbSteps").getMethod("steps", String.class, int.class, int.class);
         }
         String model = args[3];
-        String[] counts = args[4].split(":", -1);
-        if (counts.length > 2) {
-            System.err.println("THREADS is N or NEW:BASE, got " + args[4]);
-            System.exit(2);
-        }
+        String[] counts = args[4].split(":");
         int[] threads = {Integer.parseInt(counts[0]), Integer.parseInt(counts[counts.length - 1])};
         int rounds = Integer.parseInt(args[5]), block = Integer.parseInt(args[6]);
         for (int w = 0; w < 4; w++) { // both builds compiled and their buffers grown before anything is timed

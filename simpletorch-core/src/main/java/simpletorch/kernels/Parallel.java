@@ -138,12 +138,12 @@ public final class Parallel {
      * over s items has its j-th boundary at {@code s*(1 - (1 - j/m)^2)}, rounded (a training batch of 32 images on 2
      * threads: 7, 5, 3 and 1 images, twice). A thread that is done takes what is left of the other's run
      * ({@link Job#nextToTake}), so the loop ends on small chunks and waits only for the one the other is in, usually a
-     * small one too: with chunks of 4 images each, the
-     * caller waited ~7% of its time for the last chunk of a loop (JFR, `bench`, AVX2). Measured on AVX2 (2 threads, one
-     * JVM alternating blocks of 40 training steps, 80 blocks each way, three runs): medians 104.9 -> 102.5, 113.9 ->
-     * 113.6 and 120.5 -> 118.4 ms per block; shorter in 46, 42 and 49 of 80 block pairs. Ranges too short for every
-     * chunk to keep an item ({@code n < chunks*m}), and one thread, are cut evenly ({@code n*chunk/chunks}). Depends
-     * on n, chunks and threads only: the same thread count gives the same chunks, and the same results.
+     * small one too: with chunks of 4 images each, the caller waited ~7% of its time for the last chunk of a loop
+     * (JFR, `bench`, AVX2). Measured on AVX2 (2 threads, one JVM alternating blocks of 40 training steps, 80 blocks
+     * each way, three runs): medians 104.9 -> 102.5, 113.9 -> 113.6 and 120.5 -> 118.4 ms per block; shorter in 46,
+     * 42 and 49 of 80 block pairs. Ranges too short for every chunk to keep an item ({@code n < chunks*m}), and one
+     * thread, are cut evenly ({@code n*chunk/chunks}). Depends on n, chunks and threads only: the same thread count
+     * gives the same chunks, and the same results.
      */
     static int start(int n, int chunk, int chunks, int threads) {
         int m = chunks / threads; // chunks per run
@@ -191,8 +191,8 @@ public final class Parallel {
                 tryRun(k);
             }
             for (int i = 1; i < threads; i++) {
-                int t = (own + i) % threads;
-                for (int k = nextToTake(first(t), first(t + 1)); k >= 0; k = nextToTake(first(t), first(t + 1))) {
+                int t = (own + i) % threads, lo = first(t), hi = first(t + 1);
+                for (int k = nextToTake(lo, hi); k >= 0; k = nextToTake(lo, hi)) {
                     tryRun(k);
                 }
             }
