@@ -31,8 +31,9 @@ import simpletorch.tensor.TensorScope;
 /**
  * {@code simpletorch bench}: the reference workload (SimpleNet on CIFAR-shaped fake data, SGD lr 0.01) timed in
  * the process, with images/s, GFLOPS against the FLOP count, a per-op breakdown, garbage collection and peak heap.
- * {@code --model} times another of {@link Models}' architectures the same way (GFLOPS only for SimpleNet, whose FLOPs
- * {@link FlopCount} counts; benchmarks/pytorch_models.py is PyTorch's side).
+ * {@code --model} times another of {@link Models}' architectures the same way (benchmarks/pytorch_models.py is
+ * PyTorch's side). The FLOPs are the products' that the {@link Profiler} counts while timing (convolutions, linear
+ * layers: docs/BENCHMARKS.md, "FLOP accounting").
  * Whole-process comparisons with PyTorch are in docs/BENCHMARKS.md.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -114,14 +115,9 @@ final class BenchCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         Profiler.setEnabled(false);
 
-        if ("simplenet".equals(entry.name())) {
-            double flopsPerImage = FlopCount.simpleNet(channels, size, size, 10, !inference);
-            out.printf(Locale.ROOT, "%d images in %.2f s: %.0f images/s, %.1f GFLOPS (%.2f MFLOP per image)%n",
-                    done, seconds, done / seconds, done * flopsPerImage / seconds / 1e9, flopsPerImage / 1e6);
-        } else {
-            out.printf(Locale.ROOT, "%d images in %.2f s: %.0f images/s (FLOPs are counted for SimpleNet only)%n",
-                    done, seconds, done / seconds);
-        }
+        double flops = Profiler.totalFlops();
+        out.printf(Locale.ROOT, "%d images in %.2f s: %.0f images/s, %.1f GFLOPS (%.2f MFLOP per image)%n",
+                done, seconds, done / seconds, flops / seconds / 1e9, flops / done / 1e6);
         out.printf(Locale.ROOT, "garbage collections while timed: %d (%d ms); peak heap %.0f MB%n",
                 gcCount() - gcCount, gcMillis() - gcMillis, peakHeapBytes() / 1e6);
         ProfileReport.print(out, seconds);

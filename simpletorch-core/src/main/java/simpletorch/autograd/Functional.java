@@ -1,6 +1,7 @@
 package simpletorch.autograd;
 
 import java.util.Arrays;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import simpletorch.kernels.ActivationKernels;
 import simpletorch.kernels.AvgPoolKernels;
@@ -223,17 +224,22 @@ public final class Functional {
         }
         int M = a.size(0), K = a.size(1), N = b.size(1);
         Tensor out = Tensor.empty(M, N);
+        Supplier<String> label = () -> "matmul [" + M + ", " + K + "] x [" + K + ", " + N + "]";
+        long product = 2L * M * K * N;
+        long t = Profiler.start();
         Gemm.sgemm(false, false, M, N, K, a.data(), 0, K, b.data(), 0, N, out.data(), 0, N, false);
+        Profiler.forward(t, label, product);
         if (recording(a, b)) {
-            out.setGradFn(new Node("matmul", new Tensor[] {a, b}, () -> {
-                float[] dout = out.grad();
-                if (a.requiresGrad()) { // da[M,K] += dout[M,N] * b^T
-                    Gemm.sgemm(false, true, M, K, N, dout, 0, N, b.data(), 0, N, a.gradBuffer(), 0, K, true);
-                }
-                if (b.requiresGrad()) { // db[K,N] += a^T * dout[M,N]
-                    Gemm.sgemm(true, false, K, N, M, a.data(), 0, K, dout, 0, N, b.gradBuffer(), 0, N, true);
-                }
-            }));
+            out.setGradFn(new Node("matmul", new Tensor[] {a, b}, timed(label, () -> gradientProducts(product, a, b),
+                    () -> {
+                        float[] dout = out.grad();
+                        if (a.requiresGrad()) { // da[M,K] += dout[M,N] * b^T
+                            Gemm.sgemm(false, true, M, K, N, dout, 0, N, b.data(), 0, N, a.gradBuffer(), 0, K, true);
+                        }
+                        if (b.requiresGrad()) { // db[K,N] += a^T * dout[M,N]
+                            Gemm.sgemm(true, false, K, N, M, a.data(), 0, K, dout, 0, N, b.gradBuffer(), 0, N, true);
+                        }
+                    })));
         }
         return out;
     }
@@ -259,17 +265,19 @@ public final class Functional {
         int B = x.size(0);
         Tensor out = Tensor.empty(B, OUT);
         Supplier<String> label = () -> "linear " + IN + "->" + OUT;
+        long product = 2L * B * IN * OUT;
         long t = Profiler.start();
         LinearKernels.forward(out.data(), x.data(), weight.data(), data(bias), B, IN, OUT);
-        Profiler.forward(t, label);
+        Profiler.forward(t, label, product);
         if (recording(x, weight, bias)) {
-            out.setGradFn(new Node("linear", inputs(x, weight, bias), timed(label, () -> {
-                // The first gradient into x is written, not added (no zero fill first).
-                boolean addX = x.grad() != null;
-                float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
-                LinearKernels.backward(dx, addX, gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(),
-                        B, IN, OUT);
-            })));
+            out.setGradFn(new Node("linear", inputs(x, weight, bias), timed(label,
+                    () -> gradientProducts(product, x, weight), () -> {
+                        // The first gradient into x is written, not added (no zero fill first).
+                        boolean addX = x.grad() != null;
+                        float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
+                        LinearKernels.backward(dx, addX, gradOf(weight), gradOf(bias), out.grad(), x.data(),
+                                weight.data(), B, IN, OUT);
+                    })));
         }
         return out;
     }
@@ -293,15 +301,18 @@ public final class Functional {
         ConvGeometry g = convGeometry(x, weight, bias, strideH, strideW, padH, padW);
         Tensor out = Tensor.empty(g.N(), g.OC(), g.OH(), g.OW());
         Supplier<String> label = () -> convLabel(g);
+        long product = convFlops(g);
         long t = Profiler.start();
         Conv2dKernels.forward(out.data(), x.data(), weight.data(), data(bias), g);
-        Profiler.forward(t, label);
+        Profiler.forward(t, label, product);
         if (recording(x, weight, bias)) {
-            out.setGradFn(new Node("conv2d", inputs(x, weight, bias), timed(label, () -> {
-                boolean addX = x.grad() != null; // the first gradient into x is written, not added
-                float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
-                Conv2dKernels.backward(dx, addX, gradOf(weight), gradOf(bias), out.grad(), x.data(), weight.data(), g);
-            })));
+            out.setGradFn(new Node("conv2d", inputs(x, weight, bias), timed(label,
+                    () -> gradientProducts(product, x, weight), () -> {
+                        boolean addX = x.grad() != null; // the first gradient into x is written, not added
+                        float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
+                        Conv2dKernels.backward(dx, addX, gradOf(weight), gradOf(bias), out.grad(), x.data(),
+                                weight.data(), g);
+                    })));
         }
         return out;
     }
@@ -325,23 +336,25 @@ public final class Functional {
         Tensor out = Tensor.empty(g.N(), g.OC(), pg.OH(), pg.OW());
         int[] argmax = BufferPool.takeInts(out.numel()); // given back with the graph, or just below
         Supplier<String> label = () -> convLabel(g) + " +relu+max_pool2d";
+        long product = convFlops(g);
         long t = Profiler.start();
         Conv2dKernels.forwardReluMaxPool2x2(out.data(), argmax, x.data(), weight.data(), data(bias), g);
-        Profiler.forward(t, label);
+        Profiler.forward(t, label, product);
         if (recording(x, weight, bias)) {
-            out.setGradFn(new Node("conv2d_relu_max_pool2d", inputs(x, weight, bias), timed(label, () -> {
-                // the convolution's output gradient, unless the backward pass runs from the pool's winners
-                float[] dconv = Conv2dKernels.pooledWeightGrad(g) ? null
-                        : BufferPool.take(g.N() * g.OC() * g.OH() * g.OW());
-                // The first gradient into x is written, not added (no zero fill first), as in linear
-                boolean addX = x.grad() != null;
-                float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
-                Conv2dKernels.backwardReluMaxPool2x2(dx, addX, gradOf(weight), gradOf(bias), dconv, out.grad(),
-                        out.data(), argmax, x.data(), weight.data(), g);
-                if (dconv != null) {
-                    BufferPool.give(dconv);
-                }
-            }), argmax));
+            out.setGradFn(new Node("conv2d_relu_max_pool2d", inputs(x, weight, bias), timed(label,
+                    () -> gradientProducts(product, x, weight), () -> {
+                        // the convolution's output gradient, unless the backward pass runs from the pool's winners
+                        float[] dconv = Conv2dKernels.pooledWeightGrad(g) ? null
+                                : BufferPool.take(g.N() * g.OC() * g.OH() * g.OW());
+                        // The first gradient into x is written, not added (no zero fill first), as in linear
+                        boolean addX = x.grad() != null;
+                        float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
+                        Conv2dKernels.backwardReluMaxPool2x2(dx, addX, gradOf(weight), gradOf(bias), dconv, out.grad(),
+                                out.data(), argmax, x.data(), weight.data(), g);
+                        if (dconv != null) {
+                            BufferPool.give(dconv);
+                        }
+                    }), argmax));
         } else {
             BufferPool.giveInts(argmax);
         }
@@ -361,6 +374,19 @@ public final class Functional {
         checkBias(bias, weight.size(0), "conv2d");
         return new ConvGeometry(x.size(0), x.size(1), x.size(2), x.size(3), weight.size(0),
                 weight.size(2), weight.size(3), strideH, strideW, padH, padW);
+    }
+
+    /** The convolution's multiply-adds, times 2: one per weight for each output pixel of each image. */
+    private static long convFlops(ConvGeometry g) {
+        return 2L * g.N() * g.OC() * g.C() * g.KH() * g.KW() * g.OH() * g.OW();
+    }
+
+    /**
+     * A product's backward FLOPs: the input gradient and the weight gradient each cost the forward's product, and
+     * count only where computed.
+     */
+    private static long gradientProducts(long product, Tensor input, Tensor weight) {
+        return (input.requiresGrad() ? product : 0) + (weight.requiresGrad() ? product : 0);
     }
 
     private static String convLabel(ConvGeometry g) {
@@ -731,6 +757,17 @@ public final class Functional {
             long t = Profiler.start();
             backward.run();
             Profiler.backward(t, label);
+        };
+    }
+
+    /** The same, for a product whose backward FLOPs {@code flops} gives (asked only when the profiler is on). */
+    private static Runnable timed(Supplier<String> label, LongSupplier flops, Runnable backward) {
+        return () -> {
+            long t = Profiler.start();
+            backward.run();
+            if (Profiler.enabled()) {
+                Profiler.backward(t, label, flops.getAsLong());
+            }
         };
     }
 
