@@ -65,6 +65,53 @@ class ConvReluPoolFusionTest {
     }
 
     /**
+     * {@code Sequential(Conv2d, ReLU, MaxPool2d)} runs the fused op where one fuses the shape (a 3x3 "same" layer and
+     * a 2x2 pool: SimpleNet's blocks built from modules), else the three ops (a stride-2 or 5x5 convolution, a 3x3
+     * pool): the values of the three modules run one by one, bit for bit, and their gradients (to rounding where
+     * taken from the pool's winners).
+     */
+    @ParameterizedTest(name = "C={0} HxW={1}x{1} OC={2} k={3} stride={4} pool={5} threads={6}")
+    @CsvSource({
+            "3, 32, 16, 3, 1, 2, 1", "3, 32, 16, 3, 1, 2, 2", // SimpleNet's conv1 block
+            "16, 16, 32, 3, 1, 2, 2",                        // and its conv2 block
+            "4, 12, 6, 3, 2, 2, 2",                          // a stride-2 convolution: not fused
+            "4, 12, 6, 5, 1, 2, 1",                          // a 5x5 convolution
+            "4, 12, 6, 3, 1, 3, 2"})                         // a 3x3 pool: the ReLU and pool fused only
+    void sequentialFusesAConvolutionWithItsReluAndPool(int C, int HW, int OC, int k, int stride, int pool,
+                                                        int threads) {
+        Threads.with(threads, () -> {
+            Tensor x = Tensor.randn(new Generator(77 + C + HW), 3, C, HW, HW);
+            simpletorch.nn.Conv2d conv1 = new simpletorch.nn.Conv2d(C, OC, k, stride, k / 2, true, new Generator(5));
+            simpletorch.nn.Conv2d conv2 = new simpletorch.nn.Conv2d(C, OC, k, stride, k / 2, true, new Generator(5));
+            simpletorch.nn.Sequential block = new simpletorch.nn.Sequential(conv1, new simpletorch.nn.ReLU(),
+                    new simpletorch.nn.MaxPool2d(pool));
+            Tensor x1 = x.copy().requiresGrad(true), x2 = x.copy().requiresGrad(true);
+            Tensor viaSequential = block.forward(x1);
+            Tensor oneByOne = new simpletorch.nn.MaxPool2d(pool).forward(Functional.relu(conv2.forward(x2)));
+            ConvGeometry g = new ConvGeometry(3, C, HW, HW, OC, k, k, stride, stride, k / 2, k / 2);
+            // a 2x2 pool after a shape the fused kernel takes (JDK 25+: JDK 17 runs the three ops inside it)
+            boolean fuses = pool == 2 && Conv2dKernels.fusesReluMaxPool2x2(g);
+            assertThat(fuses).as("the cases meant to fuse, where the fused kernel exists")
+                    .isEqualTo(k == 3 && stride == 1 && pool == 2 && Conv2dKernels.fusesReluMaxPool2x2(g));
+            assertThat(viaSequential.gradFn().op()).isEqualTo(fuses ? "conv2d_relu_max_pool2d" : "relu_max_pool2d");
+            ReluMaxPoolFusionTest.assertSameBits(viaSequential, oneByOne);
+
+            Tensor r = Tensor.randn(new Generator(3), oneByOne.shape());
+            Functional.sum(Functional.mul(viaSequential, r)).backward();
+            Functional.sum(Functional.mul(oneByOne, r)).backward();
+            if (fuses && Conv2dKernels.pooledWeightGrad(g)) {
+                assertClose("input gradient", x1.grad(), x2.grad(), 1e-4, 1e-4);
+                assertClose("weight gradient", conv1.weight.grad(), conv2.weight.grad(), 1e-4, 1e-4);
+                assertClose("bias gradient", conv1.bias.grad(), conv2.bias.grad(), 1e-5, 1e-5);
+            } else {
+                assertThat(x1.grad()).as("input gradient").containsExactly(x2.grad());
+                assertThat(conv1.weight.grad()).as("weight gradient").containsExactly(conv2.weight.grad());
+                assertThat(conv1.bias.grad()).as("bias gradient").containsExactly(conv2.bias.grad());
+            }
+        });
+    }
+
+    /**
      * 16 seeded random shapes: batches 1-6, 1-20 input and 1-40 output channels (half of them whole vectors of 16),
      * sides 2-20 or (half the time) 8, 14, 16, 28 and 32, 1-3 threads.
      */
