@@ -147,19 +147,22 @@ public final class Functional {
     }
 
     private static Tensor scaledSum(String name, Tensor x, double scale) {
+        Supplier<String> label = () -> name + " " + Arrays.toString(x.shape());
+        long t = Profiler.start();
         double s = 0;
         for (float v : x.data()) {
             s += v;
         }
         Tensor out = Tensor.scalar((float) (s * scale));
+        Profiler.forward(t, label);
         if (recording(x)) {
-            out.setGradFn(new Node(name, new Tensor[] {x}, () -> {
+            out.setGradFn(new Node(name, new Tensor[] {x}, timed(label, () -> {
                 float g = (float) (out.grad()[0] * scale);
                 float[] dx = x.gradBuffer();
                 for (int i = 0; i < dx.length; i++) {
                     dx[i] += g;
                 }
-            }));
+            })));
         }
         return out;
     }
@@ -472,10 +475,13 @@ public final class Functional {
         require2d(x, "log_softmax");
         int B = x.size(0), C = x.size(1);
         Tensor out = Tensor.empty(B, C);
+        Supplier<String> label = () -> "log_softmax [" + B + ", " + C + "]";
+        long t = Profiler.start();
         LossKernels.logSoftmaxForward(out.data(), x.data(), B, C);
+        Profiler.forward(t, label);
         if (recording(x)) {
-            out.setGradFn(new Node("log_softmax", new Tensor[] {x},
-                    () -> LossKernels.logSoftmaxBackward(x.gradBuffer(), out.grad(), out.data(), B, C)));
+            out.setGradFn(new Node("log_softmax", new Tensor[] {x}, timed(label,
+                    () -> LossKernels.logSoftmaxBackward(x.gradBuffer(), out.grad(), out.data(), B, C))));
         }
         return out;
     }
@@ -484,11 +490,14 @@ public final class Functional {
     public static Tensor nllLoss(Tensor logProbs, int[] targets) {
         require2d(logProbs, "nll_loss");
         int B = logProbs.size(0), C = logProbs.size(1);
+        Supplier<String> label = () -> "nll_loss";
+        long start = Profiler.start();
         Tensor out = Tensor.scalar((float) LossKernels.nllLossForward(logProbs.data(), targets, B, C));
+        Profiler.forward(start, label);
         int[] t = targets.clone();
         if (recording(logProbs)) {
-            out.setGradFn(new Node("nll_loss", new Tensor[] {logProbs},
-                    () -> LossKernels.nllLossBackward(logProbs.gradBuffer(), t, out.grad()[0], B, C)));
+            out.setGradFn(new Node("nll_loss", new Tensor[] {logProbs}, timed(label,
+                    () -> LossKernels.nllLossBackward(logProbs.gradBuffer(), t, out.grad()[0], B, C))));
         }
         return out;
     }
@@ -641,6 +650,8 @@ public final class Functional {
         if (!training || p == 0) {
             return x;
         }
+        Supplier<String> label = () -> name + " " + Arrays.toString(x.shape());
+        long t = Profiler.start();
         Generator gen = g != null ? g : Generator.defaultGenerator();
         int n = x.numel();
         int m = group == 0 ? 0 : n / group;
@@ -653,9 +664,10 @@ public final class Functional {
         }
         Tensor out = Tensor.empty(x.shape()); // every element written
         ActivationKernels.maskForward(out.data(), x.data(), mask, group, n);
+        Profiler.forward(t, label);
         if (recording) {
-            out.setGradFn(new Node(name, new Tensor[] {x},
-                    () -> ActivationKernels.maskBackward(x.gradBuffer(), out.grad(), mask, group, n), mask));
+            out.setGradFn(new Node(name, new Tensor[] {x}, timed(label,
+                    () -> ActivationKernels.maskBackward(x.gradBuffer(), out.grad(), mask, group, n)), mask));
         }
         return out;
     }
@@ -663,10 +675,13 @@ public final class Functional {
     /** x > 0 ? x : negativeSlope * x, as {@code F.leaky_relu}. */
     public static Tensor leakyRelu(Tensor x, float negativeSlope) {
         Tensor out = Tensor.empty(x.shape()); // every element written
+        Supplier<String> label = () -> "leaky_relu " + Arrays.toString(x.shape());
+        long t = Profiler.start();
         ActivationKernels.leakyReluForward(out.data(), x.data(), negativeSlope, x.numel());
+        Profiler.forward(t, label);
         if (recording(x)) {
-            out.setGradFn(new Node("leaky_relu", new Tensor[] {x}, () -> ActivationKernels.leakyReluBackward(
-                    x.gradBuffer(), out.grad(), x.data(), negativeSlope, x.numel())));
+            out.setGradFn(new Node("leaky_relu", new Tensor[] {x}, timed(label, () -> ActivationKernels.leakyReluBackward(
+                    x.gradBuffer(), out.grad(), x.data(), negativeSlope, x.numel()))));
         }
         return out;
     }
@@ -688,10 +703,13 @@ public final class Functional {
     /** x * sigmoid(x), as {@code F.silu} (Swish). */
     public static Tensor silu(Tensor x) {
         Tensor out = Tensor.empty(x.shape()); // every element written
+        Supplier<String> label = () -> "silu " + Arrays.toString(x.shape());
+        long t = Profiler.start();
         ActivationKernels.siluForward(out.data(), x.data(), x.numel());
+        Profiler.forward(t, label);
         if (recording(x)) {
-            out.setGradFn(new Node("silu", new Tensor[] {x},
-                    () -> ActivationKernels.siluBackward(x.gradBuffer(), out.grad(), x.data(), x.numel())));
+            out.setGradFn(new Node("silu", new Tensor[] {x}, timed(label,
+                    () -> ActivationKernels.siluBackward(x.gradBuffer(), out.grad(), x.data(), x.numel()))));
         }
         return out;
     }
@@ -711,10 +729,14 @@ public final class Functional {
         PoolGeometry g = new PoolGeometry(x.size(0), x.size(1), x.size(2), x.size(3), kernelSize, kernelSize, stride,
                 stride, padding, padding);
         Tensor out = Tensor.zeros(g.N(), g.C(), g.OH(), g.OW());
+        Supplier<String> label = () -> "avg_pool2d k" + kernelSize + " s" + stride + " p" + padding + " @" + g.H()
+                + "x" + g.W() + " x" + g.C();
+        long t = Profiler.start();
         AvgPoolKernels.avgPool2dForward(out.data(), x.data(), g);
+        Profiler.forward(t, label);
         if (recording(x)) {
-            out.setGradFn(new Node("avg_pool2d", new Tensor[] {x},
-                    () -> AvgPoolKernels.avgPool2dBackward(x.gradBuffer(), out.grad(), g)));
+            out.setGradFn(new Node("avg_pool2d", new Tensor[] {x}, timed(label,
+                    () -> AvgPoolKernels.avgPool2dBackward(x.gradBuffer(), out.grad(), g))));
         }
         return out;
     }
@@ -737,10 +759,13 @@ public final class Functional {
         }
         int N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
         Tensor out = Tensor.zeros(N, C, OH, OW);
+        Supplier<String> label = () -> "adaptive_avg_pool2d " + Arrays.toString(x.shape()) + " -> " + OH + "x" + OW;
+        long t = Profiler.start();
         AvgPoolKernels.adaptiveAvgPool2dForward(out.data(), x.data(), N * C, H, W, OH, OW);
+        Profiler.forward(t, label);
         if (recording(x)) {
-            out.setGradFn(new Node("adaptive_avg_pool2d", new Tensor[] {x},
-                    () -> AvgPoolKernels.adaptiveAvgPool2dBackward(x.gradBuffer(), out.grad(), N * C, H, W, OH, OW)));
+            out.setGradFn(new Node("adaptive_avg_pool2d", new Tensor[] {x}, timed(label,
+                    () -> AvgPoolKernels.adaptiveAvgPool2dBackward(x.gradBuffer(), out.grad(), N * C, H, W, OH, OW))));
         }
         return out;
     }

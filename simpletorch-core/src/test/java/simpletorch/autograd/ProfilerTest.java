@@ -47,7 +47,9 @@ class ProfilerTest {
         assertThat(conv.forwardFlops()).isEqualTo(product);
         assertThat(conv.backwardFlops()).as("input and weight gradients").isEqualTo(2 * product);
         assertThat(conv.totalFlops()).isEqualTo(3 * product);
-        assertThat(both).as("the sum is not profiled").containsOnlyKeys("conv2d 3->4 k3x5 s2 p1 @9x11");
+        assertThat(both).containsOnlyKeys("conv2d 3->4 k3x5 s2 p1 @9x11", "sum [2, 4, 5, 5]");
+        assertThat(both.get("sum [2, 4, 5, 5]").totalFlops()).as("a reduction counts none").isZero();
+        assertThat(both.get("sum [2, 4, 5, 5]").calls()).isEqualTo(1);
 
         Tensor data = Tensor.randn(g, 2, 3, 9, 11); // an input that needs no gradient, as a network's first layer's
         Map<String, Profiler.Entry> weightOnly = profiled(() ->
@@ -86,6 +88,28 @@ class ProfilerTest {
         assertThat(e.forwardFlops()).isEqualTo(2L * 4 * 5 * 3);
         assertThat(e.backwardFlops()).as("only b's gradient").isEqualTo(2L * 4 * 5 * 3);
         assertThat(e.calls()).isEqualTo(1);
+    }
+
+    /** Every op of the models is timed, so that "other" in the reports is what lies between the ops. */
+    @Test
+    void everyOpOfTheModelsIsTimed() {
+        Generator g = new Generator(9);
+        Tensor x = Tensor.randn(g, 2, 3, 8, 8).requiresGrad(true);
+        Map<String, Profiler.Entry> entries = profiled(() -> {
+            Tensor y = Functional.adaptiveAvgPool2d(Functional.avgPool2d(Functional.silu(Functional.leakyRelu(
+                    Functional.dropout(x, 0.5, true, new Generator(1)), 0.1f)), 2, 2, 0), 1, 1);
+            Tensor logits = Functional.flatten(y, 1);
+            Functional.add(Functional.nllLoss(Functional.logSoftmax(logits), new int[] {0, 2}),
+                    Functional.mean(logits)).backward();
+        });
+        assertThat(entries).containsKeys("dropout [2, 3, 8, 8]", "leaky_relu [2, 3, 8, 8]", "silu [2, 3, 8, 8]",
+                "avg_pool2d k2 s2 p0 @8x8 x3", "adaptive_avg_pool2d [2, 3, 4, 4] -> 1x1", "log_softmax [2, 3]",
+                "nll_loss", "mean [2, 3]");
+        for (Profiler.Entry e : entries.values()) {
+            assertThat(e.calls()).as(e.label()).isEqualTo(1);
+            assertThat(e.backwardNanos()).as(e.label() + " backward timed").isPositive();
+            assertThat(e.totalFlops()).as(e.label()).isZero();
+        }
     }
 
     @Test
