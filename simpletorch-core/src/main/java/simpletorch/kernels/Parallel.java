@@ -65,7 +65,16 @@ public final class Parallel {
      * @return the number of chunks used (callers size per-chunk partial sums with {@link #chunks})
      */
     public static int parallelFor(int n, RangeBody body) {
-        return parallelFor(n, chunks(n), body);
+        return parallelFor(n, chunks(n), null, body);
+    }
+
+    /**
+     * {@link #parallelFor(int, RangeBody)} with {@code prepare} run once on each thread that takes a chunk, before
+     * its first: for what each thread needs of its own, made where it is read (a layer's packed weights, in the
+     * thread's scratch buffers, where one packing on the caller had every worker read it from the caller's core).
+     */
+    public static int parallelFor(int n, Runnable prepare, RangeBody body) {
+        return parallelFor(n, chunks(n), prepare, body);
     }
 
     /**
@@ -74,12 +83,15 @@ public final class Parallel {
      * each item's result independent of which chunk holds it.
      */
     public static void parallelForEach(int n, RangeBody body) {
-        parallelFor(n, threads() == 1 ? Math.min(n, 1) : n, body);
+        parallelFor(n, threads() == 1 ? Math.min(n, 1) : n, null, body);
     }
 
-    private static int parallelFor(int n, int chunks, RangeBody body) {
+    private static int parallelFor(int n, int chunks, Runnable prepare, RangeBody body) {
         if (chunks <= 1) {
             if (n > 0) {
+                if (prepare != null) {
+                    prepare.run();
+                }
                 body.run(0, 0, n);
             }
             return Math.max(chunks, 0);
@@ -87,13 +99,16 @@ public final class Parallel {
         Pool p = pool();
         if (!p.busy.compareAndSet(false, true)) {
             int t = threads();
+            if (prepare != null) {
+                prepare.run();
+            }
             for (int k = 0; k < chunks; k++) { // the same chunks, one after another
                 body.run(k, start(n, k, chunks, t), start(n, k + 1, chunks, t));
             }
             return chunks;
         }
         try {
-            p.run(n, chunks, body);
+            p.run(n, chunks, prepare, body);
         } finally {
             p.busy.set(false);
         }
@@ -162,6 +177,7 @@ public final class Parallel {
     /** One parallel loop: its chunks, which of them are taken, how many are done. A new one per loop. */
     static final class Job {
         final RangeBody body;
+        final Runnable prepare;
         final int n;
         final int chunks;
         final int threads;
@@ -170,6 +186,11 @@ public final class Parallel {
         volatile Throwable failure;
 
         Job(RangeBody body, int n, int chunks, int threads) {
+            this(null, body, n, chunks, threads);
+        }
+
+        Job(Runnable prepare, RangeBody body, int n, int chunks, int threads) {
+            this.prepare = prepare;
             this.body = body;
             this.n = n;
             this.chunks = chunks;
@@ -187,13 +208,14 @@ public final class Parallel {
          * ({@link #nextToTake}). A chunk runs once, whoever runs it, and computes the same thing.
          */
         void runChunks(int own) {
+            boolean prepared = prepare == null; // this thread's prepare, before its first chunk
             for (int k = first(own); k < first(own + 1); k++) {
-                tryRun(k);
+                prepared = tryRun(k, prepared);
             }
             for (int i = 1; i < threads; i++) {
                 int t = (own + i) % threads, lo = first(t), hi = first(t + 1);
                 for (int k = nextToTake(lo, hi); k >= 0; k = nextToTake(lo, hi)) {
-                    tryRun(k);
+                    prepared = tryRun(k, prepared);
                 }
             }
         }
@@ -226,11 +248,16 @@ public final class Parallel {
             return -1;
         }
 
-        private void tryRun(int k) {
+        /** Runs chunk k if no thread has taken it, after this thread's prepare if not yet run; returns whether it has. */
+        private boolean tryRun(int k, boolean prepared) {
             if (taken.get(k) != 0 || !taken.compareAndSet(k, 0, 1)) {
-                return;
+                return prepared;
             }
             try {
+                if (!prepared) {
+                    prepared = true; // once, even if it throws: the failure is the loop's
+                    prepare.run();
+                }
                 body.run(k, start(n, k, chunks, threads), start(n, k + 1, chunks, threads));
             } catch (Throwable t) {
                 if (failure == null) {
@@ -239,6 +266,7 @@ public final class Parallel {
             } finally {
                 done.incrementAndGet();
             }
+            return prepared;
         }
     }
 
@@ -273,8 +301,8 @@ public final class Parallel {
             }
         }
 
-        void run(int n, int chunks, RangeBody body) {
-            Job j = new Job(body, n, chunks, workers.length + 1);
+        void run(int n, int chunks, Runnable prepare, RangeBody body) {
+            Job j = new Job(prepare, body, n, chunks, workers.length + 1);
             job = j;
             for (int i = 0; i < workers.length; i++) {
                 if (parked.get(i) != 0) {

@@ -11,7 +11,11 @@ final class Scratch {
     static final int PACK_B = 3;
     static final int TILE = 4;
     static final int BIAS = 5;
-    /** A layer's packed weights, packed by the calling thread and read by every worker. */
+    /**
+     * A layer's packed weights: the convolutions' each thread's own, packed by it before its first chunk
+     * ({@link Parallel#parallelFor(int, Runnable, Parallel.RangeBody)}); the GEMM input gradient's packed by the
+     * calling thread and read by every worker.
+     */
     static final int WEIGHTS = 6;
     /** Per-worker partial sums (weight gradients), owned by the calling thread, one section per worker. */
     static final int PARTS = 7;

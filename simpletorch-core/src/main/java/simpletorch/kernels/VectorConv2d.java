@@ -37,13 +37,13 @@ final class VectorConv2d {
         int P = g.OH() * g.OW();
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
-        float[] ap = packedWeights(weight, g);
         // Rows of whole NR-column slices: the micro-kernel reads the columns in place (packing them cost 3-6 us of
         // the ~17 us per image of SimpleNet's conv1), from rows one cache line longer than P (see im2col's stride).
         boolean inPlace = VectorGemm.readsInPlace(P);
         int ld = inPlace ? P + VectorGemm.ROW_GAP : P;
         boolean evenPhase = VectorPhases.appliesToPointwise(g) && VectorPool.jitReady();
-        Parallel.parallelFor(g.N(), (worker, from, to) -> {
+        Parallel.parallelFor(g.N(), () -> packWeights(weight, g), (worker, from, to) -> {
+            float[] ap = packedWeights(g);
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * ld);
             float[] bp = inPlace ? null : Scratch.get(Scratch.PACK_B, VectorGemm.packedBSize(CKK, P));
             for (int n = from; n < to; n++) {
@@ -100,9 +100,9 @@ final class VectorConv2d {
         int P = g.OH() * g.OW();
         int CKK = g.C() * g.KH() * g.KW();
         int OC = g.OC();
-        float[] ap = packedWeights(weight, g);
         int ld = P + VectorGemm.ROW_GAP;
-        Parallel.parallelFor(g.N(), (worker, from, to) -> {
+        Parallel.parallelFor(g.N(), () -> packWeights(weight, g), (worker, from, to) -> {
+            float[] ap = packedWeights(g);
             float[] cols = Scratch.get(Scratch.IM2COL, CKK * ld);
             float[] conv = Scratch.get(Scratch.IMAGE_OUT, OC * P); // [OC, OH, OW] of one image
             for (int n = from; n < to; n++) {
@@ -155,12 +155,12 @@ final class VectorConv2d {
         int plane = shifted ? VectorConvInputGrad3x3.shiftedPlane(g)
                 : Math.max((H + 2) * Wp + 1, 2 * Wp + 2 + columns); // every gathered row stays inside its plane
         int planes = shifted ? 3 * C : C;
-        float[] ap = packedWeights(weight, g);
         int[] bRow = Scratch.ints(Scratch.ROWS, CKK);
         for (int k = 0; k < CKK; k++) { // input channel, kernel row and column
             bRow[k] = shifted ? (3 * (k / 9) + k % 3) * plane + k % 9 / 3 * W : k / 9 * plane + k % 9 / 3 * Wp + k % 3;
         }
-        Parallel.parallelFor(g.N(), (worker, from, to) -> {
+        Parallel.parallelFor(g.N(), () -> packWeights(weight, g), (worker, from, to) -> {
+            float[] ap = packedWeights(g);
             float[] padded = Scratch.get(Scratch.PADDED_IN, planes * plane);
             float[] conv = Scratch.get(Scratch.IMAGE_OUT, OC * columns); // [OC][columns] of one image
             java.util.Arrays.fill(padded, 0, planes * plane, 0f); // borders stay zero; each image writes the interior
@@ -198,10 +198,10 @@ final class VectorConv2d {
         int C = g.C(), OC = g.OC(), CKK = C * 9, OH = g.OH(), OW = g.OW(), P = OH * OW;
         int columns = VectorGemm.gatheredColumns(OH, OW), planes = 6 * C * VectorPhases.planeSize(g);
         boolean whole = columns == P;
-        float[] ap = packedWeights(weight, g);
         int[] bRow = Scratch.ints(Scratch.ROWS, CKK);
         VectorPhases.rows(bRow, g);
-        Parallel.parallelFor(g.N(), (worker, from, to) -> {
+        Parallel.parallelFor(g.N(), () -> packWeights(weight, g), (worker, from, to) -> {
+            float[] ap = packedWeights(g);
             float[] phases = Scratch.get(Scratch.PADDED_IN, planes);
             float[] conv = whole ? null : Scratch.get(Scratch.IMAGE_OUT, OC * columns); // [OC][columns] of one image
             java.util.Arrays.fill(phases, 0, planes, 0f); // zero rows, shifted columns and tails stay zero
@@ -219,12 +219,20 @@ final class VectorConv2d {
         });
     }
 
-    /** The weights as the forward product's packed A, in the calling thread's scratch (read by every worker). */
-    private static float[] packedWeights(float[] weight, ConvGeometry g) {
+    /**
+     * Packs the weights as the forward product's A into the calling thread's scratch: each thread of a forward loop
+     * packs its own copy before its first chunk ({@link Parallel#parallelFor(int, Runnable, Parallel.RangeBody)}), where
+     * one packing on the caller had every worker read it from the caller's core and the caller pack into lines the
+     * workers had read (ResNet-20 on two threads: 16.2 us a packing on the caller against 9.3 on one thread).
+     */
+    private static void packWeights(float[] weight, ConvGeometry g) {
         int CKK = g.C() * g.KH() * g.KW();
-        float[] ap = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(g.OC(), CKK));
-        VectorGemm.packA(ap, weight, 0, CKK, false, g.OC(), CKK);
-        return ap;
+        VectorGemm.packA(packedWeights(g), weight, 0, CKK, false, g.OC(), CKK);
+    }
+
+    /** The calling thread's packed weights ({@link #packWeights}). */
+    private static float[] packedWeights(ConvGeometry g) {
+        return Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(g.OC(), g.C() * g.KH() * g.KW()));
     }
 
     static void backward(float[] din, boolean accumulateDin, float[] dweight, float[] dbias, float[] dout, float[] in,
@@ -242,26 +250,25 @@ final class VectorConv2d {
         boolean phasedInput = din != null && !directInput && VectorPhases.appliesToInputGrad(g)
                 && VectorPool.jitReady();
         float[] wt = null;
-        int[] bRow = null;
         float[][] phaseWeights = phasedInput ? Scratch.phaseWeightHolder() : null;
         int[][] phaseRows = phasedInput ? Scratch.phaseRowHolder() : null;
-        if (din != null && directInput) {
-            wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));
-            bRow = Scratch.ints(Scratch.ROWS, OC * 9);
-            VectorConvInputGrad3x3.prepare(wt, bRow, weight, g, false);
-        } else if (phasedInput) {
+        // The direct input gradient's packed weights: each thread's own (see packWeights), made before its first chunk
+        Runnable prepare = din != null && directInput
+                ? () -> VectorConvInputGrad3x3.prepare(Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g)),
+                        Scratch.ints(Scratch.ROWS, OC * 9), weight, g, false)
+                : null;
+        if (phasedInput) {
             for (int p = 0; p < 4; p++) {
                 int K = OC * VectorPhases.taps(p);
                 phaseWeights[p] = Scratch.get(Scratch.PHASE_WEIGHTS + p, VectorGemm.packedASize(g.C(), K));
                 phaseRows[p] = Scratch.ints(Scratch.PHASE_ROWS + p, K);
             }
             VectorPhases.prepareInputGrad(phaseWeights, phaseRows, weight, g);
-        } else if (din != null) {
+        } else if (din != null && !directInput) {
             wt = Scratch.get(Scratch.WEIGHTS, VectorGemm.packedASize(CKK, OC));
             VectorGemm.packA(wt, weight, 0, CKK, true, CKK, OC);
         }
         float[] weightT = wt;
-        int[] gatheredRows = bRow;
         boolean transposed = weightGradTransposed(OC, CKK);
         // Output channels in whole vectors: the weight gradient with vectors along them (see its class)
         boolean channelVectors = dweight != null && VectorChannelWeightGrad3x3.applies(g);
@@ -293,7 +300,7 @@ final class VectorConv2d {
         boolean evenPhase = VectorPhases.appliesToPointwise(g) && VectorPool.jitReady(); // 1x1 stride 2
         // The loop over images: the input gradient, the bias's, and the weight gradient's but for channel vectors
         int imageLoop = din != null || dbias != null || (dweight != null && !channelVectors) ? N : 0;
-        Parallel.parallelFor(imageLoop, (worker, from, to) -> {
+        Parallel.parallelFor(imageLoop, prepare, (worker, from, to) -> {
             float[] cols = gemmWeightGrad ? Scratch.get(Scratch.IM2COL, CKK * P) : null;
             float[] dcols = din == null || directInput || phasedInput ? null : Scratch.get(Scratch.DCOLS, CKK * P);
             int partOff = worker * partSize;
@@ -303,7 +310,9 @@ final class VectorConv2d {
                 VectorConvWeightGrad3x3.accumulateImages(parts, partOff, dout, in, from, to, g);
             }
             if (din != null && directInput) {
-                VectorConvInputGrad3x3.addImages(din, accumulateDin, dout, weightT, gatheredRows, from, to, g);
+                VectorConvInputGrad3x3.addImages(din, accumulateDin, dout,
+                        Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g)),
+                        Scratch.ints(Scratch.ROWS, OC * 9), from, to, g);
             } else if (phasedInput) {
                 VectorPhases.inputGrad(din, accumulateDin, dout, phaseWeights, phaseRows, from, to, g);
             } else if (din != null && !accumulateDin) { // col2im only adds: the chunk's images zeroed first
@@ -404,32 +413,28 @@ final class VectorConv2d {
         // The gathered product's way needs the vector pool's layout; -Dsimpletorch.pooledInputGrad=false measures it
         boolean pooledInput = (POOLED_INPUT_GRAD || !VectorPool.applies(g.OH(), g.OW()))
                 && VectorPooledConvInputGrad3x3.applies(g);
-        float[] wt = null;
-        int[] bRow = null;
-        if (din != null && pooledInput) {
-            wt = Scratch.aligned(Scratch.WEIGHTS, VectorPooledConvInputGrad3x3.weightsSize(g));
-            VectorPooledConvInputGrad3x3.prepare(wt, weight, g);
-        } else if (din != null) {
-            wt = Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g));
-            bRow = Scratch.ints(Scratch.ROWS, OC * 9);
-            VectorConvInputGrad3x3.prepare(wt, bRow, weight, g, true);
-        }
-        float[] packedWeights = wt;
-        int[] gatheredRows = bRow;
+        // The input gradient's packed weights: each thread's own (see packWeights), made before its first chunk
+        Runnable prepare = din == null ? null
+                : pooledInput ? () -> VectorPooledConvInputGrad3x3.prepare(
+                        Scratch.aligned(Scratch.WEIGHTS, VectorPooledConvInputGrad3x3.weightsSize(g)), weight, g)
+                : () -> VectorConvInputGrad3x3.prepare(Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g)),
+                        Scratch.ints(Scratch.ROWS, OC * 9), weight, g, true);
         int[] corner = dweight == null ? null : VectorPooledConvWeightGrad3x3.corners(g);
         int partSize = VectorPooledConvWeightGrad3x3.partSize(g);
         float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, chunks * partSize);
         double[] biasParts = dbias == null ? null : Scratch.zeroedDoubles(chunks * OC);
-        Parallel.parallelFor(N, (chunk, from, to) -> {
+        Parallel.parallelFor(N, prepare, (chunk, from, to) -> {
             if (din != null && pooledInput) {
-                VectorPooledConvInputGrad3x3.addImages(din, accumulateDin, dpool, out, argmax, packedWeights, from,
-                        to, g);
+                VectorPooledConvInputGrad3x3.addImages(din, accumulateDin, dpool, out, argmax,
+                        Scratch.aligned(Scratch.WEIGHTS, VectorPooledConvInputGrad3x3.weightsSize(g)), from, to, g);
             } else if (din != null) {
                 if (!accumulateDin) { // this product only adds: its chunk's images zeroed first
                     int image = g.C() * g.H() * g.W();
                     java.util.Arrays.fill(din, from * image, to * image, 0f);
                 }
-                VectorConvInputGrad3x3.addImagesFromPool(din, dpool, out, argmax, packedWeights, gatheredRows, from,
+                VectorConvInputGrad3x3.addImagesFromPool(din, dpool, out, argmax,
+                        Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g)),
+                        Scratch.ints(Scratch.ROWS, OC * 9), from,
                         to, g);
             }
             if (dweight != null) { // each chunk zeroes its own partial sums

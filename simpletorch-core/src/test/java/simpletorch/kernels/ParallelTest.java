@@ -166,6 +166,57 @@ class ParallelTest {
     }
 
     /**
+     * A loop's prepare runs on each thread that takes a chunk, once, before its first: a thread that takes no chunk
+     * does not run it, and one that comes late to take the others' chunks runs it then.
+     */
+    @Test
+    void prepareRunsOnceOnEachThreadBeforeItsFirstChunk() {
+        List<String> events = new ArrayList<>();
+        Parallel.Job job = new Parallel.Job(() -> events.add("prepare"), (chunk, from, to) -> events.add("chunk " + chunk),
+                32, 8, 2);
+        assertThat(job.taken.compareAndSet(4, 0, 1)).isTrue(); // the worker took chunk 4 and is running it
+        job.runChunks(0);
+        assertThat(events).containsExactly("prepare", "chunk 0", "chunk 1", "chunk 2", "chunk 3", "chunk 5", "chunk 6",
+                "chunk 7");
+        events.clear();
+        job.runChunks(1); // nothing left: no prepare
+        assertThat(events).isEmpty();
+
+        Parallel.Job late = new Parallel.Job(() -> events.add("prepare"), (chunk, from, to) -> events.add("chunk " + chunk),
+                32, 8, 2);
+        for (int k = 0; k < 7; k++) {
+            assertThat(late.taken.compareAndSet(k, 0, 1)).isTrue();
+        }
+        late.runChunks(1); // only the last chunk is left
+        assertThat(events).containsExactly("prepare", "chunk 7");
+    }
+
+    /** Through the pool, on 1 to 3 threads, a nested loop (run on the calling thread) and one of a single chunk. */
+    @Test
+    void everyThreadThatRunsChunksHasPreparedFirst() {
+        for (int threads = 1; threads <= 3; threads++) {
+            Threads.with(threads, () -> {
+                ThreadLocal<Integer> prepared = ThreadLocal.withInitial(() -> 0);
+                java.util.Set<Thread> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                java.util.concurrent.atomic.AtomicInteger prepares = new java.util.concurrent.atomic.AtomicInteger();
+                Parallel.parallelFor(64, () -> {
+                    prepared.set(prepared.get() + 1);
+                    prepares.incrementAndGet();
+                }, (worker, from, to) -> {
+                    assertThat(prepared.get()).as("prepared once before this chunk").isEqualTo(1);
+                    ran.add(Thread.currentThread());
+                    Parallel.parallelFor(3, () -> prepared.set(prepared.get() + 10), (w, f, t) -> { }); // nested
+                    prepared.set(1);
+                });
+                assertThat(prepares.get()).as("one prepare per thread that ran chunks").isEqualTo(ran.size());
+                int[] single = {0};
+                Parallel.parallelFor(1, () -> single[0]++, (worker, from, to) -> assertThat(single[0]).isEqualTo(1));
+                assertThat(single[0]).isEqualTo(1);
+            });
+        }
+    }
+
+    /**
      * A worker idle for longer than {@link Parallel#SPIN_NANOS} parks, and the next loop wakes it (the caller unparks
      * only parked workers): its chunks, each long enough for the caller not to take them all first, are then shared.
      */
