@@ -1,6 +1,9 @@
 package simpletorch.train;
 
+import java.util.Locale;
+import java.util.function.Supplier;
 import simpletorch.autograd.GradMode;
+import simpletorch.autograd.Profiler;
 import simpletorch.data.Batch;
 import simpletorch.data.DataLoader;
 import simpletorch.nn.CrossEntropyLoss;
@@ -60,6 +63,8 @@ public final class Trainer {
 
     private final Module model;
     private final Optimizer optimizer;
+    /** The optimiser's step in the profiler's table ("sgd step", "adam step"), as `bench` names it. */
+    private final Supplier<String> stepLabel;
     private final CrossEntropyLoss criterion;
     private final LRScheduler batchScheduler;
     private int lastStepCorrect;
@@ -77,6 +82,8 @@ public final class Trainer {
     public Trainer(Module model, Optimizer optimizer, CrossEntropyLoss criterion, LRScheduler batchScheduler) {
         this.model = model;
         this.optimizer = optimizer;
+        String stepName = optimizer.getClass().getSimpleName().toLowerCase(Locale.ROOT) + " step";
+        this.stepLabel = () -> stepName;
         this.criterion = criterion;
         this.batchScheduler = batchScheduler;
     }
@@ -126,7 +133,9 @@ public final class Trainer {
             throw new NonFiniteLossException(batchNumber, value);
         }
         loss.backward();
+        long t = Profiler.start();
         optimizer.step();
+        Profiler.forward(t, stepLabel);
         if (batchScheduler != null) {
             batchScheduler.step();
         }
