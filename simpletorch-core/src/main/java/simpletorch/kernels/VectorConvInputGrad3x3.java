@@ -92,17 +92,28 @@ final class VectorConvInputGrad3x3 {
     /**
      * Packs A (see the class comment) into the GEMM's MR-row panels, and writes B's row offsets into
      * {@code bRow[0, OC*9)}, for {@link #addImagesFromPool} if {@code fromPool} (the zero-bordered planes always),
-     * else for {@link #addImages}. Both are the same for every image: done once per call, read by every worker.
+     * else for {@link #addImages}. Both are the same for every image: done once per call by each thread that runs
+     * the loop's chunks, into its own buffers ({@link VectorConv2d}).
      */
     static void prepare(float[] ap, int[] bRow, float[] weight, ConvGeometry g, boolean fromPool) {
-        int C = g.C(), K = g.OC() * 9, MR = VectorGemm.MR;
-        int dst = 0;
+        int C = g.C(), OC = g.OC(), K = OC * 9, MR = VectorGemm.MR;
+        // ap[panel][k = oc*9 + j][r] = weight[oc][panel*MR + r][j]: each filter's nine taps read in a row (a panel's
+        // filters of one output channel are 9*MR contiguous floats) and written MR apart, where packing position by
+        // position read every tap 9 floats from the last and divided k by 9 at each (64 -> 64: 21 -> 17 us alone)
         for (int c0 = 0; c0 < C; c0 += MR) {
-            for (int k = 0; k < K; k++) {
-                int oc = k / 9, j = k % 9;
+            int panel = c0 * K;
+            for (int oc = 0; oc < OC; oc++) {
                 for (int r = 0; r < MR; r++) {
-                    int c = c0 + r;
-                    ap[dst++] = c < C ? weight[(oc * C + c) * 9 + j] : 0f;
+                    int c = c0 + r, dst = panel + oc * 9 * MR + r;
+                    if (c < C) {
+                        for (int j = 0, src = (oc * C + c) * 9; j < 9; j++) {
+                            ap[dst + j * MR] = weight[src + j];
+                        }
+                    } else {
+                        for (int j = 0; j < 9; j++) {
+                            ap[dst + j * MR] = 0f;
+                        }
+                    }
                 }
             }
         }

@@ -60,21 +60,19 @@ final class VectorPooledConvInputGrad3x3 {
     /**
      * Packs {@code wt[ALIGN + ((oc*C'/L + c/L)*9 + kh*3 + kw)*L + c%L] = weight[oc][c][kh][kw]} (0 for c >= C): the
      * nine vectors of a channel block lie one after another, at fixed distances the JIT checks once. Done once per
-     * call, read by every worker.
+     * call by each thread that runs its chunks, into its own buffer. Each filter's nine taps are read in a row and
+     * written L apart (a block's filters are 9L contiguous floats), where writing in order read each tap 9 floats
+     * from the last (as {@link VectorConvInputGrad3x3#prepare}: the same floats, half the time).
      */
     static void prepare(float[] wt, float[] weight, ConvGeometry g) {
         int C = g.C(), OC = g.OC(), blocks = paddedChannels(g) / L;
-        int dst = Scratch.ALIGN; // written in order, each float once: read 9 apart
         for (int oc = 0; oc < OC; oc++) {
             for (int b = 0; b < blocks; b++) {
-                int lanes = Math.min(L, C - b * L);
-                for (int s = 0; s < 9; s++) {
-                    int src = (oc * C + b * L) * 9 + s;
-                    for (int i = 0; i < lanes; i++, src += 9) {
-                        wt[dst++] = weight[src];
-                    }
-                    for (int i = lanes; i < L; i++) {
-                        wt[dst++] = 0f;
+                int base = Scratch.ALIGN + (oc * blocks + b) * 9 * L, lanes = Math.min(L, C - b * L);
+                for (int i = 0; i < L; i++) {
+                    int src = (oc * C + b * L + i) * 9;
+                    for (int s = 0; s < 9; s++) {
+                        wt[base + s * L + i] = i < lanes ? weight[src + s] : 0f;
                     }
                 }
             }

@@ -84,6 +84,47 @@ class PooledConvInputGradTest {
     }
 
     /**
+     * The two input gradients' packed weights, element by element, against the layouts their comments give: the
+     * pooled kernel's {@code [oc][C/L blocks][9 taps][L lanes]} after {@link Scratch#ALIGN} floats, and the gathered
+     * product's MR-row panels {@code [C/MR][k = oc*9 + tap][MR]}, zero past the last channel.
+     */
+    @ParameterizedTest(name = "C={0} OC={1}")
+    @CsvSource({"16, 32", "3, 16", "20, 7", "64, 64", "1, 1", "9, 3"})
+    void packedWeightsFollowTheirLayouts(int C, int OC) {
+        assumeTrue(Gemm.vectorEnabled(), "the Vector API kernels are off");
+        ConvGeometry g = new ConvGeometry(2, C, 8, 8, OC, 3, 3, 1, 1, 1, 1);
+        float[] weight = new float[OC * C * 9];
+        for (int i = 0; i < weight.length; i++) {
+            weight[i] = i + 1; // no zeros: a zero would stand for padding
+        }
+        int L = VectorGemm.NR / 2; // the vector's lanes, as above
+        int padded = VectorPooledConvInputGrad3x3.paddedChannels(g);
+        float[] wt = new float[VectorPooledConvInputGrad3x3.weightsSize(g)];
+        java.util.Arrays.fill(wt, Float.NaN);
+        VectorPooledConvInputGrad3x3.prepare(wt, weight, g);
+        for (int oc = 0; oc < OC; oc++) {
+            for (int c = 0; c < padded; c++) {
+                for (int tap = 0; tap < 9; tap++) {
+                    float want = c < C ? weight[(oc * C + c) * 9 + tap] : 0f;
+                    int at = Scratch.ALIGN + ((oc * (padded / L) + c / L) * 9 + tap) * L + c % L;
+                    assertThat(wt[at]).as("pooled oc=%d c=%d tap=%d", oc, c, tap).isEqualTo(want);
+                }
+            }
+        }
+
+        int MR = VectorGemm.MR, K = OC * 9;
+        float[] ap = new float[VectorConvInputGrad3x3.weightsSize(g)];
+        java.util.Arrays.fill(ap, Float.NaN);
+        VectorConvInputGrad3x3.prepare(ap, new int[OC * 9], weight, g, false);
+        for (int c = 0; c < (C + MR - 1) / MR * MR; c++) {
+            for (int k = 0; k < K; k++) {
+                float want = c < C ? weight[(k / 9 * C + c) * 9 + k % 9] : 0f;
+                assertThat(ap[(c / MR * K + k) * MR + c % MR]).as("gathered c=%d k=%d", c, k).isEqualTo(want);
+            }
+        }
+    }
+
+    /**
      * Windows whose pooled value is not positive pass a zero, which is still multiplied: a NaN weight reaches the
      * input through the winners' windows (the dense product, which multiplies every pixel's gradient, spreads it to
      * the whole plane; the forward pass is NaN either way).
