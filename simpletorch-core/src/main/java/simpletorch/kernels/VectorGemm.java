@@ -192,31 +192,27 @@ final class VectorGemm {
         int dst = 0;
         for (int i0 = 0; i0 < M; i0 += MR) {
             int rows = Math.min(MR, M - i0);
-            if (!transA && rows == MR) {
-                // The common case, unrolled: the panel's row streams interleaved, no per-element test.
-                int r0 = aOff + i0 * lda;
-                int r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda, r6 = r5 + lda;
-                int r7 = r6 + lda;
-                for (int k = 0; k < K; k++, dst += MR) {
-                    ap[dst] = a[r0 + k];
-                    ap[dst + 1] = a[r1 + k];
-                    ap[dst + 2] = a[r2 + k];
-                    ap[dst + 3] = a[r3 + k];
-                    if (MR >= 6) {
-                        ap[dst + 4] = a[r4 + k];
-                        ap[dst + 5] = a[r5 + k];
-                    }
-                    if (MR == 8) {
-                        ap[dst + 6] = a[r6 + k];
-                        ap[dst + 7] = a[r7 + k];
+            if (!transA) {
+                // Row by row: each row of A read in order and written MR apart, where reading the panel's MR rows
+                // in step wrote in order (a convolution's weights, 64 x 576: 11.9 -> 6.3 us alone; the same array)
+                for (int r = 0; r < MR; r++) {
+                    int d = dst + r;
+                    if (r < rows) {
+                        for (int k = 0, src = aOff + (i0 + r) * lda; k < K; k++, d += MR) {
+                            ap[d] = a[src + k];
+                        }
+                    } else {
+                        for (int k = 0; k < K; k++, d += MR) {
+                            ap[d] = 0f;
+                        }
                     }
                 }
+                dst += K * MR;
                 continue;
             }
-            for (int k = 0; k < K; k++) {
+            for (int k = 0; k < K; k++) { // transposed: the panel's rows are contiguous in A's row k
                 for (int r = 0; r < MR; r++) {
-                    ap[dst++] = r >= rows ? 0f
-                            : transA ? a[aOff + k * lda + i0 + r] : a[aOff + (i0 + r) * lda + k];
+                    ap[dst++] = r >= rows ? 0f : a[aOff + k * lda + i0 + r];
                 }
             }
         }
