@@ -778,12 +778,10 @@ public final class Functional {
 
     /** The backward closure, timed under {@code label} when the profiler is on. */
     private static Runnable timed(Supplier<String> label, Runnable backward) {
-        return () -> {
-            long t = Profiler.start();
-            backward.run();
-            Profiler.backward(t, label);
-        };
+        return timed(label, NO_FLOPS, backward);
     }
+
+    private static final LongSupplier NO_FLOPS = () -> 0;
 
     /** The same, for a product whose backward FLOPs {@code flops} gives (asked only when the profiler is on). */
     private static Runnable timed(Supplier<String> label, LongSupplier flops, Runnable backward) {

@@ -185,10 +185,6 @@ public final class Parallel {
         final AtomicInteger done = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(RangeBody body, int n, int chunks, int threads) {
-            this(null, body, n, chunks, threads);
-        }
-
         Job(Runnable prepare, RangeBody body, int n, int chunks, int threads) {
             this.prepare = prepare;
             this.body = body;

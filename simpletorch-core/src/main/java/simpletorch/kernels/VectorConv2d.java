@@ -221,9 +221,9 @@ final class VectorConv2d {
 
     /**
      * Packs the weights as the forward product's A into the calling thread's scratch: each thread of a forward loop
-     * packs its own copy before its first chunk ({@link Parallel#parallelFor(int, Runnable, Parallel.RangeBody)}), where
-     * one packing on the caller had every worker read it from the caller's core and the caller pack into lines the
-     * workers had read (ResNet-20 on two threads: 16.2 us a packing on the caller against 9.3 on one thread).
+     * packs its own copy before its first chunk ({@link Parallel#parallelFor(int, Runnable, Parallel.RangeBody)}),
+     * where one packing on the caller had every worker read it from the caller's core and the caller pack into lines
+     * the workers had read (ResNet-20 on two threads: 16.2 us a packing on the caller against 9.3 on one thread).
      */
     private static void packWeights(float[] weight, ConvGeometry g) {
         int CKK = g.C() * g.KH() * g.KW();
@@ -253,10 +253,7 @@ final class VectorConv2d {
         float[][] phaseWeights = phasedInput ? Scratch.phaseWeightHolder() : null;
         int[][] phaseRows = phasedInput ? Scratch.phaseRowHolder() : null;
         // The direct input gradient's packed weights: each thread's own (see packWeights), made before its first chunk
-        Runnable prepare = din != null && directInput
-                ? () -> VectorConvInputGrad3x3.prepare(Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g)),
-                        Scratch.ints(Scratch.ROWS, OC * 9), weight, g, false)
-                : null;
+        Runnable prepare = din != null && directInput ? () -> VectorConvInputGrad3x3.prepare(weight, g, false) : null;
         if (phasedInput) {
             for (int p = 0; p < 4; p++) {
                 int K = OC * VectorPhases.taps(p);
@@ -310,9 +307,8 @@ final class VectorConv2d {
                 VectorConvWeightGrad3x3.accumulateImages(parts, partOff, dout, in, from, to, g);
             }
             if (din != null && directInput) {
-                VectorConvInputGrad3x3.addImages(din, accumulateDin, dout,
-                        Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g)),
-                        Scratch.ints(Scratch.ROWS, OC * 9), from, to, g);
+                VectorConvInputGrad3x3.addImages(din, accumulateDin, dout, VectorConvInputGrad3x3.threadWeights(g),
+                        VectorConvInputGrad3x3.threadRows(g), from, to, g);
             } else if (phasedInput) {
                 VectorPhases.inputGrad(din, accumulateDin, dout, phaseWeights, phaseRows, from, to, g);
             } else if (din != null && !accumulateDin) { // col2im only adds: the chunk's images zeroed first
@@ -415,10 +411,8 @@ final class VectorConv2d {
                 && VectorPooledConvInputGrad3x3.applies(g);
         // The input gradient's packed weights: each thread's own (see packWeights), made before its first chunk
         Runnable prepare = din == null ? null
-                : pooledInput ? () -> VectorPooledConvInputGrad3x3.prepare(
-                        Scratch.aligned(Scratch.WEIGHTS, VectorPooledConvInputGrad3x3.weightsSize(g)), weight, g)
-                : () -> VectorConvInputGrad3x3.prepare(Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g)),
-                        Scratch.ints(Scratch.ROWS, OC * 9), weight, g, true);
+                : pooledInput ? () -> VectorPooledConvInputGrad3x3.prepare(weight, g)
+                : () -> VectorConvInputGrad3x3.prepare(weight, g, true);
         int[] corner = dweight == null ? null : VectorPooledConvWeightGrad3x3.corners(g);
         int partSize = VectorPooledConvWeightGrad3x3.partSize(g);
         float[] parts = dweight == null ? null : Scratch.get(Scratch.PARTS, chunks * partSize);
@@ -426,16 +420,14 @@ final class VectorConv2d {
         Parallel.parallelFor(N, prepare, (chunk, from, to) -> {
             if (din != null && pooledInput) {
                 VectorPooledConvInputGrad3x3.addImages(din, accumulateDin, dpool, out, argmax,
-                        Scratch.aligned(Scratch.WEIGHTS, VectorPooledConvInputGrad3x3.weightsSize(g)), from, to, g);
+                        VectorPooledConvInputGrad3x3.threadWeights(g), from, to, g);
             } else if (din != null) {
                 if (!accumulateDin) { // this product only adds: its chunk's images zeroed first
                     int image = g.C() * g.H() * g.W();
                     java.util.Arrays.fill(din, from * image, to * image, 0f);
                 }
                 VectorConvInputGrad3x3.addImagesFromPool(din, dpool, out, argmax,
-                        Scratch.get(Scratch.WEIGHTS, VectorConvInputGrad3x3.weightsSize(g)),
-                        Scratch.ints(Scratch.ROWS, OC * 9), from,
-                        to, g);
+                        VectorConvInputGrad3x3.threadWeights(g), VectorConvInputGrad3x3.threadRows(g), from, to, g);
             }
             if (dweight != null) { // each chunk zeroes its own partial sums
                 java.util.Arrays.fill(parts, chunk * partSize, (chunk + 1) * partSize, 0f);

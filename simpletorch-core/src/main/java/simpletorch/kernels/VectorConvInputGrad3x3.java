@@ -95,6 +95,21 @@ final class VectorConvInputGrad3x3 {
      * else for {@link #addImages}. Both are the same for every image: done once per call by each thread that runs
      * the loop's chunks, into its own buffers ({@link VectorConv2d}).
      */
+    static void prepare(float[] weight, ConvGeometry g, boolean fromPool) {
+        prepare(threadWeights(g), threadRows(g), weight, g, fromPool);
+    }
+
+    /** The calling thread's packed weights ({@link #prepare(float[], ConvGeometry, boolean)} writes them). */
+    static float[] threadWeights(ConvGeometry g) {
+        return Scratch.get(Scratch.WEIGHTS, weightsSize(g));
+    }
+
+    /** The calling thread's B row offsets ({@link #prepare(float[], ConvGeometry, boolean)} writes them). */
+    static int[] threadRows(ConvGeometry g) {
+        return Scratch.ints(Scratch.ROWS, g.OC() * 9);
+    }
+
+    /** {@link #prepare(float[], ConvGeometry, boolean)} into the given arrays. */
     static void prepare(float[] ap, int[] bRow, float[] weight, ConvGeometry g, boolean fromPool) {
         int C = g.C(), OC = g.OC(), K = OC * 9, MR = VectorGemm.MR;
         // ap[panel][k = oc*9 + j][r] = weight[oc][panel*MR + r][j]: each filter's nine taps read in a row (a panel's

@@ -64,6 +64,16 @@ final class VectorPooledConvInputGrad3x3 {
      * written L apart (a block's filters are 9L contiguous floats), where writing in order read each tap 9 floats
      * from the last (as {@link VectorConvInputGrad3x3#prepare}: the same floats, half the time).
      */
+    static void prepare(float[] weight, ConvGeometry g) {
+        prepare(threadWeights(g), weight, g);
+    }
+
+    /** The calling thread's packed weights ({@link #prepare(float[], ConvGeometry)} writes them), cache-aligned. */
+    static float[] threadWeights(ConvGeometry g) {
+        return Scratch.aligned(Scratch.WEIGHTS, weightsSize(g));
+    }
+
+    /** {@link #prepare(float[], ConvGeometry)} into the given array. */
     static void prepare(float[] wt, float[] weight, ConvGeometry g) {
         int C = g.C(), OC = g.OC(), blocks = paddedChannels(g) / L;
         for (int oc = 0; oc < OC; oc++) {

@@ -130,7 +130,7 @@ class ParallelTest {
         List<int[]> runs = new ArrayList<>();
         // 6 chunks of [0, 12) for 3 threads: thread 0 owns chunks 0-1 ([0, 3) and [3, 4)), thread 1 chunks 2-3,
         // thread 2 chunks 4-5
-        Parallel.Job job = new Parallel.Job((chunk, from, to) -> runs.add(new int[] {chunk, from, to}), 12, 6, 3);
+        Parallel.Job job = new Parallel.Job(null, (chunk, from, to) -> runs.add(new int[] {chunk, from, to}), 12, 6, 3);
         job.runChunks(1);
         assertThat(runs).extracting(r -> r[0]).containsExactly(2, 3, 5, 4, 1, 0);
         assertThat(runs).extracting(r -> r[1] + "-" + r[2]).containsExactly("4-7", "7-8", "11-12", "8-11", "3-4", "0-3");
@@ -140,7 +140,7 @@ class ParallelTest {
 
         // Fewer chunks than threads: a thread that owns none only takes others' chunks.
         List<Integer> small = new ArrayList<>();
-        Parallel.Job two = new Parallel.Job((chunk, from, to) -> small.add(chunk), 2, 2, 3);
+        Parallel.Job two = new Parallel.Job(null, (chunk, from, to) -> small.add(chunk), 2, 2, 3);
         assertThat(two.first(0)).isEqualTo(0);
         assertThat(two.first(1)).isEqualTo(1);
         assertThat(two.first(2)).isEqualTo(2);
@@ -158,7 +158,7 @@ class ParallelTest {
     @Test
     void aThreadThatIsAheadTakesTheNextChunkOfAStartedRun() {
         List<Integer> order = new ArrayList<>();
-        Parallel.Job job = new Parallel.Job((chunk, from, to) -> order.add(chunk), 32, 8, 2);
+        Parallel.Job job = new Parallel.Job(null, (chunk, from, to) -> order.add(chunk), 32, 8, 2);
         assertThat(job.taken.compareAndSet(4, 0, 1)).isTrue(); // the worker took chunk 4 and is running it
         job.runChunks(0);
         assertThat(order).containsExactly(0, 1, 2, 3, 5, 6, 7);
@@ -172,8 +172,8 @@ class ParallelTest {
     @Test
     void prepareRunsOnceOnEachThreadBeforeItsFirstChunk() {
         List<String> events = new ArrayList<>();
-        Parallel.Job job = new Parallel.Job(() -> events.add("prepare"), (chunk, from, to) -> events.add("chunk " + chunk),
-                32, 8, 2);
+        Parallel.Job job = new Parallel.Job(() -> events.add("prepare"),
+                (chunk, from, to) -> events.add("chunk " + chunk), 32, 8, 2);
         assertThat(job.taken.compareAndSet(4, 0, 1)).isTrue(); // the worker took chunk 4 and is running it
         job.runChunks(0);
         assertThat(events).containsExactly("prepare", "chunk 0", "chunk 1", "chunk 2", "chunk 3", "chunk 5", "chunk 6",
@@ -182,8 +182,8 @@ class ParallelTest {
         job.runChunks(1); // nothing left: no prepare
         assertThat(events).isEmpty();
 
-        Parallel.Job late = new Parallel.Job(() -> events.add("prepare"), (chunk, from, to) -> events.add("chunk " + chunk),
-                32, 8, 2);
+        Parallel.Job late = new Parallel.Job(() -> events.add("prepare"),
+                (chunk, from, to) -> events.add("chunk " + chunk), 32, 8, 2);
         for (int k = 0; k < 7; k++) {
             assertThat(late.taken.compareAndSet(k, 0, 1)).isTrue();
         }
