@@ -29,7 +29,12 @@ class LinearKernelsTest {
             {512, 1030, 8}, // past VectorLinear.PARALLEL_MIN_MACS: split across workers, a tail in the last chunk
             {6, 96, 7},     // row pairs, outputs 4 + 2 + 1 (the forward's 2x4 and 2x2 dots, then single dots)
             {33, 256, 13},  // an odd row after the row pairs; 4 + 4 + 4 + 1 outputs
-            {520, 1024, 8}}; // row pairs split across workers
+            {520, 1024, 8}, // row pairs split across workers
+            // 10-class heads on the wide tiles (32 registers): rows 4 + 4 + 2 + 1; columns in blocks of four vectors,
+            // then one of two, then a tail of 5 floats (with 16 lanes; 8: two-vector blocks and the tail)
+            {11, 2085, 10},
+            {37, 2085, 10}, // the same split across workers: chunks of 9, 6, 3 and 1 rows or so
+            {40, 1000, 10}}; // 15 blocks of four vectors, one of two, a tail of 8, split across workers
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
     static Stream<Arguments> shapesAndThreads() {
