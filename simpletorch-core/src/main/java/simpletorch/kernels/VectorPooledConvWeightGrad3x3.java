@@ -23,7 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@code [H + 2][W + 2][C]}, rows {@link #rowStride} apart, in its worker's scratch). The vectors then run along a
  * window's rows, where 3 pixels of C channels are contiguous ({@link #rowVectors}: conv1's 3 channels, conv2's 16
  * with 8 lanes), or, for more channels, along the channels (C a multiple of the vector length): either way a window
- * is plain loads. Each worker
+ * is plain loads. A layer of a few input channels and one vector of output channels (SimpleNet's conv1 with 16 lanes)
+ * is summed densely instead, the output channels in the lanes ({@link #outputChannelLanes}). Each worker
  * sums its images into its own partial sums, added in chunk order at the end: the result depends on the thread count,
  * not on scheduling. The sums group differently from the direct kernel's, so the two agree to rounding, not bit for
  * bit. Measured in docs/BENCHMARKS.md. Only called when {@link Gemm#vectorEnabled()}.
@@ -38,11 +39,12 @@ final class VectorPooledConvWeightGrad3x3 {
 
     /**
      * A 3x3 "same" convolution (stride 1, padding 1) with an even output, and either whole vectors of input channels
-     * or few enough of them ({@link #rowVectors}).
+     * or few enough of them ({@link #rowVectors}), or one vector of output channels ({@link #outputChannelLanes}).
      */
     static boolean applies(ConvGeometry g) {
         return g.KH() == 3 && g.KW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 1 && g.padW() == 1
-                && g.OH() % 2 == 0 && g.OW() % 2 == 0 && (g.C() % L == 0 || rowVectors(g) > 0);
+                && g.OH() % 2 == 0 && g.OW() % 2 == 0
+                && (g.C() % L == 0 || rowVectors(g) > 0 || outputChannelLanes(g));
     }
 
     /**
@@ -111,11 +113,39 @@ final class VectorPooledConvWeightGrad3x3 {
         reduce(dweight, parts, chunks, g);
     }
 
-    /** Floats of one chunk's partial sums: [OC][3][V][L] for V = {@link #rowVectors} > 0, else [OC][C / L][9][L]. */
+    /**
+     * Floats of one chunk's partial sums: [C][3][3][L] (lane oc) where {@link #outputChannelLanes}, else [OC][3][V][L]
+     * for V = {@link #rowVectors} > 0, else [OC][C / L][9][L].
+     */
     static int partSize(ConvGeometry g) {
+        if (outputChannelLanes(g)) {
+            return g.C() * 9 * L;
+        }
         int V = rowVectors(g);
         return V > 0 ? g.OC() * 3 * V * L : g.OC() * g.C() * 9;
     }
+
+    /**
+     * Whether the output channels fill one vector and the input channels are few (a first layer's RGB or grey image,
+     * with AVX-512's 16 lanes: SimpleNet's conv1): the gradient is then summed densely over every pixel with the
+     * output channels in the lanes ({@link #addImagesDense}), four times the winners' multiply-adds, but each a whole
+     * vector loaded from a line of its own. From the winners, conv1's three channels make a window row of 9 floats at
+     * any offset, so that each of its three loads per winner mostly straddles two cache lines. Timed in the step (one
+     * thread, AVX-512, per image of conv1): from the winners 7.9 us for the 16 channels' 4,096 winners, 1.25 for the
+     * channels-last copy and 0.9 for the winners' tables; dense 4.85 for the 27 taps' multiply-adds of 16 lanes per
+     * pixel, 2.05 to scatter the winners' gradients, 0.4 to zero them first and ~1 for the padded copy.
+     */
+    static boolean outputChannelLanes(ConvGeometry g) {
+        return g.OC() == L && I.length() == L && g.C() <= DENSE_MAX_CHANNELS;
+    }
+
+    private static final int SHIFT_L = Integer.numberOfTrailingZeros(L);
+
+    /** Pixels of the dense gradient made at a time by {@link #addImagesDense}: 16 KB with 16 lanes, in L1. */
+    static final int DENSE_BAND_PIXELS = 256;
+
+    /** The most input channels {@link #outputChannelLanes} takes: dense, a layer of more costs more than its winners. */
+    static final int DENSE_MAX_CHANNELS = 4;
 
     /**
      * The calling thread's tables (made once per layer shape and kept), read by every worker: entry {@code y*W + x} is
@@ -157,6 +187,10 @@ final class VectorPooledConvWeightGrad3x3 {
      */
     static void addImages(float[] part, int partOff, float[] dpool, float[] out, int[] argmax, float[] in,
                           int[] corner, int from, int to, ConvGeometry g) {
+        if (outputChannelLanes(g)) {
+            addImagesDense(part, partOff, dpool, out, argmax, in, from, to, g);
+            return;
+        }
         int C = g.C(), H = g.H(), W = g.W(), OC = g.OC();
         int row = rowStride(g), PQ = (g.OH() / 2) * (g.OW() / 2);
         int V = rowVectors(g);
@@ -206,6 +240,14 @@ final class VectorPooledConvWeightGrad3x3 {
         // to 50 us of SimpleNet's conv2 step on the calling thread while the workers waited), into part 0's place
         for (int i = 0; i < partSize; i += SUM_BLOCK) {
             sumParts(parts, chunks, partSize, i, Math.min(partSize, i + SUM_BLOCK));
+        }
+        if (outputChannelLanes(g)) { // lane oc of tap (c, kh, kw)
+            for (int oc = 0; oc < OC; oc++) {
+                for (int t = 0; t < C * 9; t++) {
+                    dweight[oc * C * 9 + t] += parts[t * L + oc];
+                }
+            }
+            return;
         }
         int V = rowVectors(g);
         if (V > 0) { // lane kw*C + c of kernel row kh's V vectors
@@ -345,6 +387,102 @@ final class VectorPooledConvWeightGrad3x3 {
             a6 = gv.fma(FloatVector.fromArray(S, x, p + 2 * ROW_L), a6);
             a7 = gv.fma(FloatVector.fromArray(S, x, p + 2 * ROW_L + L), a7);
             a8 = gv.fma(FloatVector.fromArray(S, x, p + 2 * ROW_L + 2 * L), a8);
+        }
+        FloatVector.fromArray(S, part, acc).add(a0).intoArray(part, acc);
+        FloatVector.fromArray(S, part, acc + L).add(a1).intoArray(part, acc + L);
+        FloatVector.fromArray(S, part, acc + 2 * L).add(a2).intoArray(part, acc + 2 * L);
+        FloatVector.fromArray(S, part, acc + 3 * L).add(a3).intoArray(part, acc + 3 * L);
+        FloatVector.fromArray(S, part, acc + 4 * L).add(a4).intoArray(part, acc + 4 * L);
+        FloatVector.fromArray(S, part, acc + 5 * L).add(a5).intoArray(part, acc + 5 * L);
+        FloatVector.fromArray(S, part, acc + 6 * L).add(a6).intoArray(part, acc + 6 * L);
+        FloatVector.fromArray(S, part, acc + 7 * L).add(a7).intoArray(part, acc + 7 * L);
+        FloatVector.fromArray(S, part, acc + 8 * L).add(a8).intoArray(part, acc + 8 * L);
+    }
+
+    /**
+     * {@link #addImages} where {@link #outputChannelLanes}: for each image, its planes copied with a zero border
+     * ({@code [C][H + 2][W + 2]}), the convolution's output gradient made dense and channels-last ({@code [H*W][L]}: the
+     * pooled gradient at each winner where the pooled value is positive, 0 elsewhere, as the scalar rule routes it),
+     * then for each input channel nine accumulators, one per kernel tap, summed over every pixel: the pixel's vector of
+     * output-channel gradients times its tap's input, broadcast. Adds {@code part[partOff + ((c*3 + kh)*3 + kw)*L + oc]}.
+     * Sums in a different order from the winners' kernels: equal to them, and to the dense definition, to rounding.
+     */
+    private static void addImagesDense(float[] part, int partOff, float[] dpool, float[] out, int[] argmax, float[] in,
+                                       int from, int to, ConvGeometry g) {
+        int C = g.C(), H = g.H(), W = g.W(), PW = W + 2, plane = (H + 2) * PW;
+        int PQ = (g.OH() / 2) * (g.OW() / 2);
+        float[] xp = Scratch.get(Scratch.PASSED_GRADS, C * plane); // one image's zero-bordered planes
+        java.util.Arrays.fill(xp, 0, C * plane, 0f); // the border: each image writes the same interior
+        int base = Scratch.ALIGN;
+        float[] d = Scratch.aligned(Scratch.PADDED_IN, base + Math.max(2 * W, DENSE_BAND_PIXELS) * L); // [pixels][L]
+        int[] where = Scratch.ints(Scratch.WINNERS, L);
+        FloatVector zero = FloatVector.zero(S);
+        int OH2 = g.OH() / 2, Q = g.OW() / 2, bandP = Math.max(1, DENSE_BAND_PIXELS / (2 * W));
+        for (int n = from; n < to; n++) {
+            for (int c = 0; c < C; c++) {
+                for (int y = 0; y < H; y++) {
+                    System.arraycopy(in, ((n * C + c) * H + y) * W, xp, c * plane + (y + 1) * PW + 1, W);
+                }
+            }
+            for (int p0 = 0; p0 < OH2; p0 += bandP) { // a band of pooled rows and their pixel rows, in L1
+                int p1 = Math.min(OH2, p0 + bandP), y0 = 2 * p0, rows = 2 * (p1 - p0), pix0 = y0 * W;
+                java.util.Arrays.fill(d, base, base + rows * W * L, 0f);
+                for (int oc = 0; oc < L; oc++) {
+                    int o = (n * L + oc) * PQ + p0 * Q, oEnd = (n * L + oc) * PQ + p1 * Q;
+                    for (; o + L <= oEnd; o += L) { // the passed gradients by vectors, then stored without a branch
+                        IntVector.fromArray(I, argmax, o).sub(pix0).lanewise(VectorOperators.LSHL, SHIFT_L)
+                                .intoArray(where, 0);
+                        zero.blend(FloatVector.fromArray(S, dpool, o),
+                                FloatVector.fromArray(S, out, o).compare(VectorOperators.GT, zero))
+                                .intoArray(d, base + oc, where, 0);
+                    }
+                    for (; o < oEnd; o++) { // ReLU's gradient; 0 at NaN (as passed)
+                        d[base + (argmax[o] - pix0) * L + oc] = out[o] > 0 ? dpool[o] : 0f;
+                    }
+                }
+                for (int c = 0; c < C; c++) {
+                    addChannelTaps(part, partOff + c * 9 * L, d, base, xp, c * plane + y0 * PW, rows, W);
+                }
+            }
+        }
+    }
+
+    /**
+     * part[acc + (kh*3 + kw)*L + oc] += the sum over pixels (y, x) of d[base + (y*W + x)*L + oc] times
+     * xp[p + (y + kh)*(W + 2) + x + kw]: one input channel's nine taps ({@link #addImagesDense}).
+     */
+    private static void addChannelTaps(float[] part, int acc, float[] d, int base, float[] xp, int p, int H, int W) {
+        int PW = W + 2;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+        for (int y = 0, e = base; y < H; y++) {
+            // The window slides one pixel along the row: two of its three columns are the last pixel's, kept in
+            // registers, so that each pixel loads one new input per kernel row
+            int r = p + y * PW;
+            FloatVector u0 = FloatVector.broadcast(S, xp[r]), u1 = FloatVector.broadcast(S, xp[r + 1]);
+            FloatVector v0 = FloatVector.broadcast(S, xp[r + PW]), v1 = FloatVector.broadcast(S, xp[r + PW + 1]);
+            FloatVector w0 = FloatVector.broadcast(S, xp[r + 2 * PW]);
+            FloatVector w1 = FloatVector.broadcast(S, xp[r + 2 * PW + 1]);
+            for (int x = 0; x < W; x++, r++, e += L) {
+                FloatVector gv = FloatVector.fromArray(S, d, e);
+                FloatVector u2 = FloatVector.broadcast(S, xp[r + 2]);
+                FloatVector v2 = FloatVector.broadcast(S, xp[r + PW + 2]);
+                FloatVector w2 = FloatVector.broadcast(S, xp[r + 2 * PW + 2]);
+                a0 = gv.fma(u0, a0);
+                a1 = gv.fma(u1, a1);
+                a2 = gv.fma(u2, a2);
+                a3 = gv.fma(v0, a3);
+                a4 = gv.fma(v1, a4);
+                a5 = gv.fma(v2, a5);
+                a6 = gv.fma(w0, a6);
+                a7 = gv.fma(w1, a7);
+                a8 = gv.fma(w2, a8);
+                u0 = u1;
+                u1 = u2;
+                v0 = v1;
+                v1 = v2;
+                w0 = w1;
+                w1 = w2;
+            }
         }
         FloatVector.fromArray(S, part, acc).add(a0).intoArray(part, acc);
         FloatVector.fromArray(S, part, acc + L).add(a1).intoArray(part, acc + L);

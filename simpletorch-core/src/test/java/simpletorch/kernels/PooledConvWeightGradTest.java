@@ -48,6 +48,25 @@ class PooledConvWeightGradTest {
         check(N, C, H, W, OC, threads);
     }
 
+    /**
+     * One vector of output channels and at most four input channels (16 lanes: SimpleNet's conv1): summed densely with
+     * the output channels in the lanes, a band of pooled rows at a time (bands of 256 pixels: 4 pooled rows of a
+     * 32-pixel row, 4 of Fashion-MNIST's 28, 64 of a 2-pixel one).
+     */
+    @ParameterizedTest(name = "N={0} C={1} HxW={2}x{3} threads={4}")
+    @CsvSource({
+            "32, 3, 32, 32, 2", // SimpleNet's conv1 at batch 32
+            "9, 1, 28, 28, 2",  // a grey image (Fashion-MNIST): 14 pooled rows in bands of 4, 4, 4, 2
+            "3, 2, 6, 10, 1",   // pooled rows of 5 windows (not whole vectors: the scalar tail)
+            "5, 4, 2, 2, 3",    // one window, four channels, 5 images on 3 threads
+            "2, 3, 40, 8, 2",   // taller than a band: 20 pooled rows of 4 windows, bands of 16
+            "4, 1, 4, 130, 1"}) // one pooled row wider than a band
+    void oneVectorOfOutputChannelsEqualsTheDenseDefinition(int N, int C, int H, int W, int threads) {
+        assumeTrue(Gemm.vectorEnabled() && VectorPooledConvWeightGrad3x3.outputChannelLanes(
+                new ConvGeometry(N, C, H, W, L, 3, 3, 1, 1, 1, 1)), "16 lanes");
+        check(N, C, H, W, L, threads);
+    }
+
     /** 12 and 16 channels with 8 lanes: a window's row is 36 or 48 floats, six vectors from its start. */
     @ParameterizedTest(name = "N={0} C={1} HxW={2}x{3} OC={4} threads={5}")
     @CsvSource({"4, 12, 6, 8, 3, 2", "3, 16, 4, 4, 5, 1", "9, 12, 2, 2, 1, 2"})
