@@ -179,12 +179,12 @@ final class VectorLinear {
     }
 
     /**
-     * {@link #inputColumns} for four vectors of columns [i, i + 4L) ({@link #WIDE} only): four rows at a time in sixteen
-     * accumulators, each weight vector loaded once for four rows, then two rows, then one; their weights' block,
-     * [OUT][4L], is at w[wOff].
+     * {@link #inputColumns} for four vectors of columns [i, i + 4L) ({@link #WIDE} only): four rows at a time in
+     * sixteen accumulators, each weight vector loaded once for four rows, then two rows, then one; their weights'
+     * block, [OUT][4L], is at w[wOff].
      */
-    private static void inputColumns4(float[] din, boolean accumulate, float[] dout, float[] w, int wOff, int i, int from,
-                                      int to, int IN, int OUT) {
+    private static void inputColumns4(float[] din, boolean accumulate, float[] dout, float[] w, int wOff, int i,
+                                      int from, int to, int IN, int OUT) {
         int b = from;
         for (; b + 4 <= to; b += 4) {
             int r0 = b * IN + i, r1 = r0 + IN, r2 = r1 + IN, r3 = r2 + IN;
@@ -328,8 +328,8 @@ final class VectorLinear {
      */
 
     /** din's columns [i, i + 2L) of rows [from, to), for {@link #backwardInput}; their weights' block is at w[wOff]. */
-    private static void inputColumns(float[] din, boolean accumulate, float[] dout, float[] w, int wOff, int i, int from,
-                                     int to, int IN, int OUT) {
+    private static void inputColumns(float[] din, boolean accumulate, float[] dout, float[] w, int wOff, int i,
+                                     int from, int to, int IN, int OUT) {
         int b = from;
         for (; b + 4 <= to; b += 4) {
             int r0 = b * IN + i, r1 = r0 + IN, r2 = r1 + IN, r3 = r2 + IN;
