@@ -13,6 +13,7 @@ import simpletorch.kernels.Gemm;
 import simpletorch.kernels.LinearKernels;
 import simpletorch.kernels.LossKernels;
 import simpletorch.kernels.NormKernels;
+import simpletorch.kernels.Parallel;
 import simpletorch.kernels.PoolKernels;
 import simpletorch.kernels.PoolGeometry;
 import simpletorch.tensor.BufferPool;
@@ -659,9 +660,15 @@ public final class Functional {
         // With a graph, the mask goes back to the pool with it (steady-state training allocates none)
         float[] mask = recording ? BufferPool.take(m) : new float[m];
         float keep = p == 1 ? 0f : (float) (1 / (1 - p)); // PyTorch: bernoulli(1 - p) / (1 - p); p = 1 gives zeros
-        for (int i = 0; i < m; i++) {
-            mask[i] = gen.nextDouble() < p ? 0f : keep;
-        }
+        // Draw i is the generator's (i+1)-th nextDouble, drawn by index on every thread (Generator.nthDouble): the
+        // same mask as drawn one by one, which had taken 0.47 ms of a SimpleNetBN step (65,536 draws)
+        long state = gen.state();
+        gen.skip(m);
+        Parallel.parallelFor(m, (worker, from, to) -> {
+            for (int i = from; i < to; i++) {
+                mask[i] = Generator.nthDouble(state, i + 1L) < p ? 0f : keep;
+            }
+        });
         Tensor out = Tensor.empty(x.shape()); // every element written
         ActivationKernels.maskForward(out.data(), x.data(), mask, group, n);
         Profiler.forward(t, label);

@@ -141,15 +141,37 @@ public final class ActivationKernels {
      * Dropout2d (one per channel plane). The mask holds 0 or 1/(1-p); it is drawn by the caller.
      */
     public static void maskForward(float[] out, float[] in, float[] mask, int group, int n) {
-        for (int i = 0; i < n; i++) {
-            out[i] = in[i] * mask[i / group];
-        }
+        Parallel.parallelFor(n / group, (worker, from, to) -> {
+            if (group == 1) { // a plain product, which the JIT vectorises (no division per element)
+                for (int i = from; i < to; i++) {
+                    out[i] = in[i] * mask[i];
+                }
+                return;
+            }
+            for (int k = from; k < to; k++) {
+                float s = mask[k];
+                for (int i = k * group, end = i + group; i < end; i++) {
+                    out[i] = in[i] * s;
+                }
+            }
+        });
     }
 
     /** din[i] += dout[i] * mask[i / group]. */
     public static void maskBackward(float[] din, float[] dout, float[] mask, int group, int n) {
-        for (int i = 0; i < n; i++) {
-            din[i] += dout[i] * mask[i / group];
-        }
+        Parallel.parallelFor(n / group, (worker, from, to) -> {
+            if (group == 1) {
+                for (int i = from; i < to; i++) {
+                    din[i] += dout[i] * mask[i];
+                }
+                return;
+            }
+            for (int k = from; k < to; k++) {
+                float s = mask[k];
+                for (int i = k * group, end = i + group; i < end; i++) {
+                    din[i] += dout[i] * s;
+                }
+            }
+        });
     }
 }

@@ -55,6 +55,16 @@ public final class Generator {
         return mix(state + n * GOLDEN_GAMMA);
     }
 
+    /** The value the {@code n}-th {@link #nextDouble()} call (1-based) returns from {@code state} (see {@link #nthLong}). */
+    public static double nthDouble(long state, long n) {
+        return (nthLong(state, n) >>> 11) * 0x1.0p-53;
+    }
+
+    /** Advances the state as {@code n} calls of {@link #nextLong()} (or of nextDouble, nextFloat) would. */
+    public void skip(long n) {
+        state += n * GOLDEN_GAMMA;
+    }
+
     private static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

@@ -13,6 +13,7 @@ import simpletorch.kernels.PoolGeometry;
 import simpletorch.tensor.Generator;
 import simpletorch.tensor.Tensor;
 import simpletorch.testing.TestData;
+import simpletorch.testing.Threads;
 
 /**
  * The ops of issue 6 (batch_norm, dropout, leaky_relu, gelu, silu, avg_pool2d, adaptive_avg_pool2d) through
@@ -122,6 +123,28 @@ class NewOpsGradientTest {
         assertThat(Functional.dropout(x, 1, true, null).data()).containsOnly(0f);
         assertThatThrownBy(() -> Functional.dropout(x, 1.5, true, null))
                 .hasMessage("dropout probability has to be between 0 and 1, but got 1.5");
+    }
+
+    /**
+     * The mask is drawn by index on every thread: element i's is the generator's (i+1)-th nextDouble, as drawn one by
+     * one, on any thread count, and the generator ends where the draws one by one leave it.
+     */
+    @Test
+    void dropoutMaskIsTheGeneratorsDrawsInOrderOnAnyThreadCount() {
+        Tensor x = Tensor.ones(33, 1000);
+        Generator sequential = new Generator(67);
+        float keep = (float) (1 / 0.6);
+        float[] expected = new float[x.numel()];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = sequential.nextDouble() < 0.4 ? 0f : keep;
+        }
+        for (int threads : new int[] {1, 2, 3}) {
+            Generator g = new Generator(67);
+            float[][] got = new float[1][];
+            Threads.with(threads, () -> got[0] = Functional.dropout(x, 0.4, true, g).data());
+            assertThat(got[0]).as("%d threads", threads).containsExactly(expected);
+            assertThat(g.state()).isEqualTo(sequential.state());
+        }
     }
 
     @Test

@@ -18,6 +18,18 @@ class GeneratorTest {
     }
 
     @Test
+    void nthDoubleIsTheNthNextDoubleAndSkipAdvancesAsTheDrawsWould() {
+        Generator g = new Generator(99);
+        for (long n = 1; n <= 1000; n++) {
+            assertThat(Generator.nthDouble(99, n)).as("draw %d", n).isEqualTo(g.nextDouble());
+        }
+        Generator skipped = new Generator(99);
+        skipped.skip(1000);
+        assertThat(skipped.state()).isEqualTo(g.state());
+        assertThat(skipped.nextFloat()).isEqualTo(g.nextFloat());
+    }
+
+    @Test
     void sameSeedGivesSameSequenceAndStateRestoresIt() {
         Generator a = new Generator(42);
         Generator b = new Generator(42);
