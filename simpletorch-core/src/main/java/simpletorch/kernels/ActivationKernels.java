@@ -137,6 +137,23 @@ public final class ActivationKernels {
     // ---- dropout: multiplication by a fixed mask ------------------------------------------------------------
 
     /**
+     * Whether {@link #dropoutMask} draws on the vector path ({@link VectorRandom}); otherwise the caller draws the
+     * mask itself, one draw per element.
+     */
+    public static boolean vectorDropoutMask() {
+        return Gemm.vectorEnabled() && VectorRandom.applies();
+    }
+
+    /**
+     * mask[i] = 0 where draw i + 1 of a SplitMix64 generator in {@code state}, as a double in [0, 1), is below p, else
+     * keep, for i in [0, m), split over the threads; only where {@link #vectorDropoutMask}.
+     */
+    public static void dropoutMask(float[] mask, int m, long state, double p, float keep) {
+        long threshold = VectorRandom.threshold(p);
+        Parallel.parallelFor(m, (worker, from, to) -> VectorRandom.dropoutMask(mask, from, to, state, threshold, keep));
+    }
+
+    /**
      * out[i] = in[i] * mask[i / group]: {@code group} = 1 for Dropout (one mask value per element), H*W for
      * Dropout2d (one per channel plane). The mask holds 0 or 1/(1-p); it is drawn by the caller.
      */
