@@ -158,6 +158,9 @@ public final class ActivationKernels {
      * Dropout2d (one per channel plane). The mask holds 0 or 1/(1-p); it is drawn by the caller.
      */
     public static void maskForward(float[] out, float[] in, float[] mask, int group, int n) {
+        if (n == 0) {
+            return; // an empty tensor (Dropout2d's group H*W may then be 0)
+        }
         Parallel.parallelFor(n / group, (worker, from, to) -> {
             if (group == 1) { // a plain product, which the JIT vectorises (no division per element)
                 for (int i = from; i < to; i++) {
@@ -176,6 +179,9 @@ public final class ActivationKernels {
 
     /** din[i] += dout[i] * mask[i / group]. */
     public static void maskBackward(float[] din, float[] dout, float[] mask, int group, int n) {
+        if (n == 0) {
+            return;
+        }
         Parallel.parallelFor(n / group, (worker, from, to) -> {
             if (group == 1) {
                 for (int i = from; i < to; i++) {

@@ -161,5 +161,11 @@ class NewOpsGradientTest {
             zeroPlanes += first == 0 ? 1 : 0;
         }
         assertThat(zeroPlanes).isBetween(100 - 22, 100 + 22);
+        // planes of no pixels: an empty output, its gradient empty too
+        Tensor empty = Tensor.ones(2, 3, 0, 4).requiresGrad(true);
+        Tensor e = Functional.dropout2d(empty, 0.5, true, new Generator(68));
+        assertThat(e.shape()).containsExactly(2, 3, 0, 4);
+        Functional.sum(e).backward();
+        assertThat(empty.grad()).isEmpty();
     }
 }
