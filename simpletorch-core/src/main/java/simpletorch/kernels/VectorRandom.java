@@ -20,9 +20,13 @@ final class VectorRandom {
     private VectorRandom() {
     }
 
-    /** Whether the preferred vectors are 512-bit (eight longs, multiplied by AVX-512's vpmullq). */
+    /**
+     * Whether the preferred vectors are 512-bit (eight longs, multiplied by AVX-512's vpmullq), on JDK 25+ (as
+     * {@link VectorPool}: JDK 17's compiler ran this kernel on the Vector API's allocating fallback, and the full test
+     * suite's SimpleNet steps after it allocated 480 MB each).
+     */
     static boolean applies() {
-        return LongVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+        return VectorPool.jitReady() && LongVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     }
 
     /**
