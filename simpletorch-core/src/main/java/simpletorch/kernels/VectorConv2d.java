@@ -159,10 +159,14 @@ final class VectorConv2d {
         for (int k = 0; k < CKK; k++) { // input channel, kernel row and column
             bRow[k] = shifted ? (3 * (k / 9) + k % 3) * plane + k % 9 / 3 * W : k / 9 * plane + k % 9 / 3 * Wp + k % 3;
         }
+        // The plain forward's rows straight into out where the product computes no border columns (rows of whole
+        // panels or pairs of one-vector rows: multiplyGathered's outStride) or its columns are the pixels
+        int P = H * W;
+        boolean direct = argmax == null && (shifted ? columns == P : VectorGemm.gatheredRowsAlone(H, W, Wp));
         Parallel.parallelFor(g.N(), () -> packWeights(weight, g), (worker, from, to) -> {
             float[] ap = packedWeights(g);
             float[] padded = Scratch.get(Scratch.PADDED_IN, planes * plane);
-            float[] conv = Scratch.get(Scratch.IMAGE_OUT, OC * columns); // [OC][columns] of one image
+            float[] conv = direct ? null : Scratch.get(Scratch.IMAGE_OUT, OC * columns); // [OC][columns] of one image
             java.util.Arrays.fill(padded, 0, planes * plane, 0f); // borders stay zero; each image writes the interior
             for (int n = from; n < to; n++) {
                 if (shifted) {
@@ -173,6 +177,11 @@ final class VectorConv2d {
                             System.arraycopy(in, ((n * C + c) * H + y) * W, padded, c * plane + (y + 1) * Wp + 1, W);
                         }
                     }
+                }
+                if (direct) {
+                    VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, H, W, Wp, shifted ? Wp : W, out,
+                            n * OC * P, P, bias);
+                    continue;
                 }
                 VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, H, W, Wp, conv, 0, columns, bias);
                 if (argmax != null) {

@@ -140,6 +140,21 @@ final class VectorGemm {
      */
     static void multiplyGathered(float[] ap, int M, int K, float[] b, int[] bRow, int H, int W, int rowStride,
                                  float[] c, int cOff, int ldc, float[] rowBias) {
+        multiplyGathered(ap, M, K, b, bRow, H, W, rowStride, rowStride, c, cOff, ldc, rowBias);
+    }
+
+    /**
+     * {@link #multiplyGathered(float[], int, int, float[], int[], int, int, int, float[], int, int, float[])} with C's
+     * pixel (y, x) at column {@code y*outStride + x} instead of B's {@code y*rowStride + x}: with {@code outStride = W}
+     * a convolution's output rows written in place, without the border columns between them, where
+     * {@link #gatheredRowsAlone} (the other layouts compute the border columns too and need C's rows as B's).
+     */
+    static void multiplyGathered(float[] ap, int M, int K, float[] b, int[] bRow, int H, int W, int rowStride,
+                                 int outStride, float[] c, int cOff, int ldc, float[] rowBias) {
+        if (outStride != rowStride && (outStride < W || !gatheredRowsAlone(H, W, rowStride))) {
+            throw new IllegalArgumentException("output rows " + outStride + " apart need rows of whole panels, got "
+                    + W + " pixels " + rowStride + " apart");
+        }
         if (rowStride < W) {
             throw new IllegalArgumentException("gathered rows of " + W + " pixels need a row stride of at least " + W
                     + ", got " + rowStride);
@@ -153,26 +168,27 @@ final class VectorGemm {
         float[] bias = Scratch.get(Scratch.BIAS, MR);
         for (int y = 0; y < rows; y++) {
             for (int x0 = 0; x0 < width; x0 += NR) {
-                int j0 = (rowPairs ? 2 * y : y) * rowStride + x0;
+                int j0 = (rowPairs ? 2 * y : y) * rowStride + x0; // B's column
+                int cj = (rowPairs ? 2 * y : y) * outStride + x0; // C's
                 for (int ip = 0; ip < mPanels; ip++) {
                     int i0 = ip * MR;
                     int panelRows = Math.min(MR, M - i0);
                     panelBias(bias, rowBias, i0, panelRows);
                     if (panelRows == MR && rowPairs) {
-                        gatheredPairs(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + j0, ldc, bias);
+                        gatheredPairs(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + cj, ldc, outStride, bias);
                     } else if (panelRows == MR) {
-                        gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + j0, ldc, bias);
+                        gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, c, cOff + i0 * ldc + cj, ldc, bias);
                     } else if (rowPairs) { // the tile's rows NR + 1 apart, as the image's two rows are L + 1
-                        gatheredPairs(ap, ip * MR * K, b, bRow, j0, K, tile, 0, NR + 1, bias);
+                        gatheredPairs(ap, ip * MR * K, b, bRow, j0, K, tile, 0, NR + 1, L + 1, bias);
                         for (int r = 0; r < panelRows; r++) { // the two rows, not the border column between
-                            int dst = cOff + (i0 + r) * ldc + j0;
+                            int dst = cOff + (i0 + r) * ldc + cj;
                             System.arraycopy(tile, r * (NR + 1), c, dst, L);
-                            System.arraycopy(tile, r * (NR + 1) + L + 1, c, dst + L + 1, L);
+                            System.arraycopy(tile, r * (NR + 1) + L + 1, c, dst + outStride, L);
                         }
                     } else {
                         gatheredKernel(ap, ip * MR * K, b, bRow, j0, K, tile, 0, NR, bias);
                         for (int r = 0; r < panelRows; r++) {
-                            System.arraycopy(tile, r * NR, c, cOff + (i0 + r) * ldc + j0, NR);
+                            System.arraycopy(tile, r * NR, c, cOff + (i0 + r) * ldc + cj, NR);
                         }
                     }
                 }
@@ -572,14 +588,15 @@ final class VectorGemm {
 
     /**
      * {@link #gatheredKernel} for a panel of two image rows of L pixels, L + 1 apart (a border column between them,
-     * which is neither read as a column nor written): B's second vector and C's are the next row's, at L + 1, a
-     * constant, so that the JIT checks the loads at fixed distances once (a variable distance cost conv2 its gain).
+     * which is neither read as a column nor written): B's second vector is the next row's, at L + 1, a constant, so
+     * that the JIT checks the loads at fixed distances once (a variable distance cost conv2 its gain); C's is
+     * {@code second} after the first (L + 1 as in B, or L where the output's rows are written without a border).
      * Measured on AVX-512 (one thread, SimpleNet's conv2 fused forward, 32 images, minima of 30 x 400 calls, three
      * JVMs each way): 14.2-14.8 -> 12.9-13.3 us per image; the same sums bit for bit. The 8-row tile only (AVX-512
      * with JDK 25+), where it was measured.
      */
     private static void gatheredPairs(float[] ap, int apOff, float[] b, int[] bRow, int j0, int K,
-                                      float[] c, int cOff, int ldc, float[] bias) {
+                                      float[] c, int cOff, int ldc, int second, float[] bias) {
         FloatVector c00 = FloatVector.broadcast(S, bias[0]), c01 = c00;
         FloatVector c10 = FloatVector.broadcast(S, bias[1]), c11 = c10;
         FloatVector c20 = FloatVector.broadcast(S, bias[2]), c21 = c20;
@@ -619,21 +636,21 @@ final class VectorGemm {
             c71 = a7.fma(b1, c71);
         }
         c00.intoArray(c, cOff);
-        c01.intoArray(c, cOff + L + 1);
+        c01.intoArray(c, cOff + second);
         c10.intoArray(c, cOff + ldc);
-        c11.intoArray(c, cOff + ldc + L + 1);
+        c11.intoArray(c, cOff + ldc + second);
         c20.intoArray(c, cOff + 2 * ldc);
-        c21.intoArray(c, cOff + 2 * ldc + L + 1);
+        c21.intoArray(c, cOff + 2 * ldc + second);
         c30.intoArray(c, cOff + 3 * ldc);
-        c31.intoArray(c, cOff + 3 * ldc + L + 1);
+        c31.intoArray(c, cOff + 3 * ldc + second);
         c40.intoArray(c, cOff + 4 * ldc);
-        c41.intoArray(c, cOff + 4 * ldc + L + 1);
+        c41.intoArray(c, cOff + 4 * ldc + second);
         c50.intoArray(c, cOff + 5 * ldc);
-        c51.intoArray(c, cOff + 5 * ldc + L + 1);
+        c51.intoArray(c, cOff + 5 * ldc + second);
         c60.intoArray(c, cOff + 6 * ldc);
-        c61.intoArray(c, cOff + 6 * ldc + L + 1);
+        c61.intoArray(c, cOff + 6 * ldc + second);
         c70.intoArray(c, cOff + 7 * ldc);
-        c71.intoArray(c, cOff + 7 * ldc + L + 1);
+        c71.intoArray(c, cOff + 7 * ldc + second);
     }
 
     private static void store(FloatVector v0, FloatVector v1, float[] c, int off, boolean accumulate) {

@@ -52,6 +52,8 @@ class Conv2dKernelsTest {
             {2, 4, 6, 16, 5, 3, 1, 1},    // rows of one vector with 16 lanes: panels of two rows, a part panel
             {2, 4, 6, 8, 5, 3, 1, 1},     // the same with 8 lanes
             {2, 5, 12, 8, 7, 3, 1, 1},    // 8 wide: shifted copies, rows 8 apart (96 columns instead of 108 or more)
+            {2, 3, 5, 32, 9, 3, 1, 1},    // rows of whole panels (32 wide) written straight into out, a part panel
+            {1, 2, 3, 64, 5, 3, 1, 1},    // the same, two or four panels a row
             {3, 4, 6, 10, 20, 3, 1, 1},   // shifted copies with a part panel (60 columns)
             // weight gradient with vectors along output channels (whole vectors: 16, 32, 48, 64 on AVX-512)
             {3, 5, 8, 8, 64, 3, 1, 1},    // ResNet-20's last stage, 45 columns: 7 two-pixel tiles of 6, one of 3
