@@ -173,6 +173,9 @@ final class VectorConvInputGrad3x3 {
         float[] wide = Scratch.get(Scratch.DCOLS, C * N); // [C][N]: din's rows Wpad apart, border columns too
         java.util.Arrays.fill(d, 0, dPlanes, 0f); // the border stays zero; each image writes the interior
         int dPlane = planeSize(g);
+        // Written (not added) rows straight into din where the product computes no border columns or its columns are
+        // the pixels (as VectorConv2d's plain forward)
+        boolean direct = !accumulate && (shifted ? N == H * W : VectorGemm.gatheredRowsAlone(H, W, Wpad));
         for (int n = from; n < to; n++) {
             if (shifted) {
                 copyShifted(d, copyPlane, dout, n * OC * H * W, OC, H, W);
@@ -185,6 +188,11 @@ final class VectorConvInputGrad3x3 {
                         copyRow(dout, src + y * W, d, oc * dPlane + (y + 1) * Wpad + 1, W);
                     }
                 }
+            }
+            if (direct) {
+                VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, H, W, Wpad, shifted ? Wpad : W, din,
+                        n * C * H * W, H * W, null);
+                continue;
             }
             VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, H, W, Wpad, wide, 0, N, null);
             for (int c = 0; c < C; c++) {
