@@ -592,7 +592,7 @@ public final class Functional {
         long t = Profiler.start();
         if (training) {
             float[] var = new float[C];
-            NormKernels.batchStats(mean, var, x.data(), N, C, S);
+            NormKernels.batchStats(mean, var, x.data(), N, C, S, runningMean == null ? null : runningMean.data());
             int M = N * S;
             for (int c = 0; c < C; c++) {
                 invstd[c] = (float) (1 / Math.sqrt(var[c] + eps));

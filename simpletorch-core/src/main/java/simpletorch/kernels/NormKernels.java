@@ -22,22 +22,52 @@ public final class NormKernels {
      * sums group differently from one running sum: the float statistics agree with the definition to rounding.
      * Measured in docs/BENCHMARKS.md (fifth AVX2 session).
      *
+     * <p>The vector path ({@link VectorNorm}) sums in float lanes, where a shift far from the mean costs precision:
+     * its k is a guess at the mean (see the overload) or the mean of the channel's first element in each image, and
+     * only where some channel's k lies more than a standard deviation from its mean ({@link #nearTheMean}) does it
+     * sum the input a second time, about the mean (as it did at every call before: a [32, 16, 32, 32] input is 2 MB,
+     * beyond a core's L2; docs/BENCHMARKS.md, "Eighth Zen 5 session").
+     *
      * @param mean [C], overwritten
      * @param var  [C], overwritten
      * @param in   [N, C, S]
      */
     public static void batchStats(float[] mean, float[] var, float[] in, int N, int C, int S) {
+        batchStats(mean, var, in, N, C, S, null);
+    }
+
+    /**
+     * {@link #batchStats(float[], float[], float[], int, int, int)} with a guess at each channel's mean (a
+     * BatchNorm's running mean; null for none) for the vector path's first shift: the first elements' mean is
+     * skewed where they are a plane's corner (a convolution's output there sees its zero padding: ResNet-20 summed
+     * half its batches twice). The guess changes the result by rounding only.
+     *
+     * @param guess [C] or null
+     */
+    public static void batchStats(float[] mean, float[] var, float[] in, int N, int C, int S, float[] guess) {
         double M = (double) N * S;
         if (VectorNorm.applies()) {
             // Split over the images, as the convolutions before and after are (each thread reads the rows its core
             // wrote): each row's sums, then each channel's sum over its rows in image order, on the caller
             double[] rows = Scratch.rowSums(2 * N * C);
-            float[] shifts = Scratch.get(Scratch.CHANNELS, 2 * C); // [C] each channel's first element, [C] its mean
-            for (int c = 0; c < C; c++) {
-                shifts[c] = M > 0 ? in[c * S] : 0;
+            float[] shifts = Scratch.get(Scratch.CHANNELS, 2 * C); // [C] first shifts, [C] the channels' means
+            for (int c = 0; c < C; c++) { // the guess, or the mean of the channel's first element in each image
+                double k = 0;
+                for (int n = 0; n < N && S > 0 && guess == null; n++) {
+                    k += in[(n * C + c) * S];
+                }
+                shifts[c] = guess != null && Float.isFinite(guess[c]) ? guess[c] : M > 0 ? (float) (k / N) : 0;
             }
             rowShiftedSums(rows, in, shifts, 0, N, C, S);
             double[] sums = channelSums(rows, N, C);
+            if (nearTheMean(sums, M, C)) { // the first sums are as good as a second pass about the mean would be
+                for (int c = 0; c < C; c++) {
+                    double sum = sums[2 * c];
+                    mean[c] = (float) (shifts[c] + sum / M);
+                    var[c] = (float) (Math.max(0, sums[2 * c + 1] - sum * sum / M) / M);
+                }
+                return;
+            }
             for (int c = 0; c < C; c++) {
                 shifts[C + c] = (float) (shifts[c] + sums[2 * c] / M);
             }
@@ -78,6 +108,22 @@ public final class NormKernels {
                 var[c] = (float) (Math.max(0, squares - sum * sum / M) / M);
             }
         });
+    }
+
+    /**
+     * Whether every channel's shift k lies within one standard deviation of its mean, from the shifted sums
+     * ({@code sums[2c]} of x - k, {@code sums[2c + 1]} of its square, over M elements): then the variance,
+     * {@code squares / M - (mean - k)^2}, cancels at most half of the squares' sum, whose float lanes' rounding it
+     * then carries at most doubled (a second pass about the mean carries it once). False for a NaN.
+     */
+    private static boolean nearTheMean(double[] sums, double M, int C) {
+        for (int c = 0; c < C; c++) {
+            double m = sums[2 * c] / M, var = sums[2 * c + 1] / M - m * m;
+            if (!(m * m <= var)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  * batch statistics and of the backward pass over the row's S elements in float vectors (each lane a partial sum of
  * S / L elements, the input shifted first), the lanes spilled and added in lane order into the row's double sums,
  * which {@link NormKernels} adds across the batch's rows in image order; the input gradient in float vectors; the
- * output with a ReLU after it. The statistics take two passes (the mean, then the squares about it), where the
- * scalar loop's one pass in double could shift by the first element: squares summed in float about a point far from
- * the mean lose the variance to cancellation. The scalar loops converted, subtracted and added one element at a time
+ * output with a ReLU after it. The statistics take a second pass (the squares about the mean) where the first one's
+ * shift lies far from the mean (see {@code NormKernels.batchStats}): squares summed in float about a point far from
+ * the mean lose the variance to cancellation, which the scalar loop's one pass in double, shifted by the first
+ * element, does not. The scalar loops converted, subtracted and added one element at a time
  * in double: 300 us for the statistics of a [32, 16, 32, 32] batch on one thread (ResNet-20's first stage), where
  * the normalisation itself, which the JIT vectorises, took 50 (an explicit vector loop for it was faster on 8x8
  * planes with AVX-512, 49 -> 36 us, and slower with AVX2, 22 -> 31: not kept). A first version converted every float

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import simpletorch.tensor.Generator;
 import simpletorch.testing.FiniteDifferences;
@@ -220,20 +221,33 @@ class NormKernelsTest {
     /**
      * The one-pass statistics (sums of x - k and its square, k the channel's first element) against the two-pass
      * definition in double, on data whose mean is 10^4 times its spread (where a sum of squares without the shift
-     * would cancel) and with a first element far from the rest.
+     * would cancel), with a first element far from the rest, with a channel whose first elements lie five
+     * standard deviations from its mean, and with a guess at the means far from them (the vector path must then sum
+     * about the mean a second time) or near them.
      */
-    @ParameterizedTest(name = "threads={0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3})
-    void statisticsOfDataFarFromZeroMatchTheTwoPassDefinition(int threads) {
+    @ParameterizedTest(name = "threads={0} outlier={1}")
+    @CsvSource({"1, first", "3, first", "1, firsts", "3, firsts", "1, guess 0", "3, guess 100"})
+    void statisticsOfDataFarFromZeroMatchTheTwoPassDefinition(int threads, String outlier) {
         int N = 3, C = 4, S = 1001, n = N * C * S;
         Generator g = new Generator(611);
         float[] in = TestData.uniform(g, n, -0.01f, 0.01f);
         for (int i = 0; i < n; i++) {
             in[i] += 100f;
         }
-        in[S] = -50f; // channel 1's first element: a shift far from its mean
+        float[] guess = null; // a guess at the means (a BatchNorm's running mean): 0 is 10^4 deviations off
+        if (outlier.startsWith("guess")) {
+            guess = new float[C];
+            Arrays.fill(guess, Float.parseFloat(outlier.substring(6)));
+        } else if (outlier.equals("first")) {
+            in[S] = -50f; // channel 1's first element: a shift far from its mean
+        } else { // channel 2's first elements all five standard deviations above its mean (the vector path's shift:
+            for (int b = 0; b < N; b++) { // their mean), where one pass in float lanes rounds off 2e-6 of the variance
+                in[(b * C + 2) * S] = 100.03f;
+            }
+        }
         float[] mean = new float[C], var = new float[C];
-        Threads.with(threads, () -> NormKernels.batchStats(mean, var, in, N, C, S));
+        float[] means = guess;
+        Threads.with(threads, () -> NormKernels.batchStats(mean, var, in, N, C, S, means));
         for (int c = 0; c < C; c++) {
             double sum = 0;
             for (int b = 0; b < N; b++) {
