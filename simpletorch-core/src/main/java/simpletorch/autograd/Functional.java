@@ -567,8 +567,73 @@ public final class Functional {
         return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, true);
     }
 
+    /**
+     * {@code max_pool2d(relu(batchNorm(...)), 2)} (2x2 windows, stride 2) as one op where
+     * {@link NormKernels#fusesReluMaxPool2x2} takes the planes: each plane normalised and pooled while it is in cache,
+     * and the backward pass from the pool's winners, so that neither the BatchNorm's output nor its gradient, four
+     * times the pool's, is written (SimpleNet-BN's and VGG's BatchNorm-ReLU-pool blocks). The same values and
+     * gradients as the ops one after another, bit for bit; elsewhere it is those ops.
+     *
+     * @param x [N, C, H, W]
+     */
+    public static Tensor batchNormReluMaxPool2d(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
+                                                Tensor bias, boolean training, double momentum, double eps) {
+        if (x.dim() != 4 || !NormKernels.fusesReluMaxPool2x2(x.size(2), x.size(3))) {
+            return reluMaxPool2d(batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps),
+                    2, 2, 2, 2, 0, 0);
+        }
+        int N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+        float[] mean = new float[C], invstd = new float[C];
+        Supplier<String> label = () -> "batch_norm+relu+max_pool2d " + Arrays.toString(x.shape());
+        long t = Profiler.start();
+        normStatistics(mean, invstd, x, runningMean, runningVar, weight, bias, training, momentum, eps);
+        Tensor out = Tensor.empty(N, C, H / 2, W / 2);
+        int[] argmax = BufferPool.takeInts(out.numel()); // given back with the graph, or just below
+        NormKernels.batchNormReluMaxPool2x2Forward(out.data(), argmax, x.data(), mean, invstd, data(weight),
+                data(bias), N, C, H, W);
+        Profiler.forward(t, label);
+        if (recording(x, weight, bias)) {
+            out.setGradFn(new Node("batch_norm_relu_max_pool2d", nonNull(x, weight, bias), timed(label, () -> {
+                boolean addX = x.grad() != null; // the first gradient into x is written, not added
+                float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
+                NormKernels.batchNormReluMaxPool2x2Backward(dx, addX, gradOf(weight), gradOf(bias), out.grad(),
+                        out.data(), argmax, x.data(), mean, invstd, data(weight), training, N, C, H, W);
+            }), argmax));
+        } else {
+            BufferPool.giveInts(argmax);
+        }
+        return out;
+    }
+
     private static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                     boolean training, double momentum, double eps, boolean relu) {
+        int N = x.dim() < 2 ? 0 : x.size(0), C = x.dim() < 2 ? 0 : x.size(1);
+        int S = x.numel() / Math.max(N * C, 1);
+        float[] mean = new float[C], invstd = new float[C];
+        Supplier<String> label = () -> (relu ? "batch_norm+relu " : "batch_norm ") + Arrays.toString(x.shape());
+        long t = Profiler.start();
+        normStatistics(mean, invstd, x, runningMean, runningVar, weight, bias, training, momentum, eps);
+        Tensor out = Tensor.empty(x.shape()); // every element written
+        NormKernels.batchNormForward(out.data(), x.data(), mean, invstd, data(weight), data(bias), relu, N, C, S);
+        Profiler.forward(t, label);
+        if (recording(x, weight, bias)) {
+            String op = relu ? "batch_norm+relu" : "batch_norm";
+            out.setGradFn(new Node(op, nonNull(x, weight, bias), timed(label, () -> {
+                boolean addX = x.grad() != null; // the first gradient into x is written, not added
+                float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
+                NormKernels.batchNormBackward(dx, addX, gradOf(weight), gradOf(bias), out.grad(),
+                        relu ? out.data() : null, x.data(), mean, invstd, data(weight), training, N, C, S);
+            })));
+        }
+        return out;
+    }
+
+    /**
+     * Checks a batch_norm's arguments, then sets each channel's mean and invstd: in training the batch's (and the
+     * running statistics, when given, updated), in evaluation the running ones.
+     */
+    private static void normStatistics(float[] mean, float[] invstd, Tensor x, Tensor runningMean, Tensor runningVar,
+                                       Tensor weight, Tensor bias, boolean training, double momentum, double eps) {
         if (x.dim() < 2) {
             throw new IllegalArgumentException("batch_norm expected input of shape [N, C] or [N, C, *], got "
                     + Arrays.toString(x.shape()));
@@ -587,9 +652,6 @@ public final class Functional {
             throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
                     + Arrays.toString(x.shape()));
         }
-        float[] mean = new float[C], invstd = new float[C];
-        Supplier<String> label = () -> (relu ? "batch_norm+relu " : "batch_norm ") + Arrays.toString(x.shape());
-        long t = Profiler.start();
         if (training) {
             float[] var = new float[C];
             NormKernels.batchStats(mean, var, x.data(), N, C, S, runningMean == null ? null : runningMean.data());
@@ -608,19 +670,6 @@ public final class Functional {
                 invstd[c] = (float) (1 / Math.sqrt(runningVar.data()[c] + eps));
             }
         }
-        Tensor out = Tensor.empty(x.shape()); // every element written
-        NormKernels.batchNormForward(out.data(), x.data(), mean, invstd, data(weight), data(bias), relu, N, C, S);
-        Profiler.forward(t, label);
-        if (recording(x, weight, bias)) {
-            String op = relu ? "batch_norm+relu" : "batch_norm";
-            out.setGradFn(new Node(op, nonNull(x, weight, bias), timed(label, () -> {
-                boolean addX = x.grad() != null; // the first gradient into x is written, not added
-                float[] dx = !x.requiresGrad() ? null : addX ? x.grad() : x.gradBufferToOverwrite();
-                NormKernels.batchNormBackward(dx, addX, gradOf(weight), gradOf(bias), out.grad(),
-                        relu ? out.data() : null, x.data(), mean, invstd, data(weight), training, N, C, S);
-            })));
-        }
-        return out;
     }
 
     /**

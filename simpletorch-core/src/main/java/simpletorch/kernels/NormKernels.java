@@ -111,6 +111,124 @@ public final class NormKernels {
     }
 
     /**
+     * From the rows' backward sums ({@link VectorNorm#rowGradientSums}): dbias and dweight added into (each if not
+     * null), and the input gradient's coefficients per channel, [C] each of a, b and shift
+     * ({@link VectorNorm#addRowInputGrad}), in the calling thread's scratch.
+     */
+    private static float[] gradientCoefficients(float[] dweight, float[] dbias, double[] rows, float[] invstd,
+                                                float[] weight, boolean training, int N, int C, int S) {
+        double M = (double) N * S;
+        float[] coefficients = Scratch.get(Scratch.CHANNELS, 3 * C);
+        double[] sums = channelSums(rows, N, C);
+        for (int c = 0; c < C; c++) {
+            double is = invstd[c];
+            double sumDout = sums[2 * c], sumDoutXhat = sums[2 * c + 1] * is;
+            if (dbias != null) {
+                dbias[c] += (float) sumDout;
+            }
+            if (dweight != null) {
+                dweight[c] += (float) sumDoutXhat;
+            }
+            double k = is * (weight == null ? 1.0 : weight[c]);
+            double meanDout = training ? sumDout / M : 0;
+            double meanDoutXhat = training ? sumDoutXhat / M : 0;
+            coefficients[c] = (float) k;
+            coefficients[C + c] = (float) (-k * is * meanDoutXhat);
+            coefficients[2 * C + c] = (float) (-k * meanDout);
+        }
+        return coefficients;
+    }
+
+    /**
+     * Whether {@link #batchNormReluMaxPool2x2Forward} and its backward take [N, C, H, W] inputs: the vector paths of
+     * both ops (JDK 25+), on planes whose pool {@link VectorPool} runs forward and backward.
+     */
+    public static boolean fusesReluMaxPool2x2(int H, int W) {
+        return VectorNorm.applies() && H % 2 == 0 && VectorPool.applies(H, W);
+    }
+
+    /**
+     * {@code max_pool2d(relu(batch_norm(in)), 2)} for the statistics given (as {@link #batchNormForward} takes them),
+     * plane by plane: each plane normalised into a buffer of the worker's (in L1) and pooled from there as
+     * {@link PoolKernels#maxPool2dReluForward} pools, so that the BatchNorm's output, four times the pool's, is never
+     * written or read. The same values and winners bit for bit as the two ops. Only where
+     * {@link #fusesReluMaxPool2x2}.
+     *
+     * @param out    [N, C, H/2, W/2], overwritten
+     * @param argmax [N, C, H/2, W/2], each winner's index within its [H, W] plane
+     * @param in     [N, C, H, W]
+     */
+    public static void batchNormReluMaxPool2x2Forward(float[] out, int[] argmax, float[] in, float[] mean,
+                                                      float[] invstd, float[] weight, float[] bias, int N, int C,
+                                                      int H, int W) {
+        int S = H * W;
+        float[] coefficients = Scratch.get(Scratch.CHANNELS, 2 * C); // [C] scales, [C] shifts, as batchNormForward's
+        for (int c = 0; c < C; c++) {
+            double scale = invstd[c] * (weight == null ? 1.0 : weight[c]);
+            coefficients[c] = (float) scale;
+            coefficients[C + c] = (float) ((bias == null ? 0.0 : bias[c]) - mean[c] * scale);
+        }
+        Parallel.parallelFor(N, (worker, from, to) -> {
+            float[] plane = Scratch.get(Scratch.MASKED_GRAD, S);
+            for (int n = from; n < to; n++) {
+                for (int c = 0; c < C; c++) {
+                    int p = n * C + c;
+                    VectorNorm.normalize(plane, in, p * S, S, coefficients[c], coefficients[C + c]);
+                    VectorPool.maxPool2x2Any(out, argmax, plane, p, S, W, p, p + 1, H, W, true);
+                }
+            }
+        });
+    }
+
+    /**
+     * The backward pass of {@link #batchNormReluMaxPool2x2Forward}: the BatchNorm's output gradient, the pool's
+     * backward ({@code dpool} at the winners where {@code out} is positive, 0 elsewhere), made plane by plane into a
+     * buffer of the worker's as {@link PoolKernels#maxPool2dReluBackward} writes it, once for the sums and again for
+     * the input gradient, which are those of {@link #batchNormBackward}: the same bits as the two ops' backward
+     * passes, without the full-size gradient between them. Adds into dweight and dbias (each if not null); din as
+     * {@link #batchNormBackward} with {@code accumulateDin}.
+     */
+    public static void batchNormReluMaxPool2x2Backward(float[] din, boolean accumulateDin, float[] dweight,
+                                                       float[] dbias, float[] dpool, float[] out, int[] argmax,
+                                                       float[] in, float[] mean, float[] invstd, float[] weight,
+                                                       boolean training, int N, int C, int H, int W) {
+        int S = H * W;
+        boolean four = S <= SHORT_ROW; // short rows' sums four at a time, as batchNormBackward takes them
+        double[] rows = Scratch.rowSums(2 * N * C);
+        Parallel.parallelFor(N, (worker, from, to) -> {
+            float[] planes = Scratch.get(Scratch.MASKED_GRAD, 4 * S);
+            for (int n = from; n < to; n++) {
+                int c = 0;
+                for (; four && c + 4 <= C; c += 4) {
+                    int row = n * C + c;
+                    VectorPool.maxPool2x2Backward(planes, 0, S, W, dpool, out, argmax, row, row + 4, H, W);
+                    VectorNorm.rowGradientSums4(rows, 2 * row, planes, -row * S, null, in, row * S, S, mean, c);
+                }
+                for (; c < C; c++) {
+                    int row = n * C + c;
+                    VectorPool.maxPool2x2Backward(planes, 0, S, W, dpool, out, argmax, row, row + 1, H, W);
+                    VectorNorm.rowGradientSums(rows, 2 * row, planes, -row * S, null, in, row * S, S, mean[c]);
+                }
+            }
+        });
+        float[] coefficients = gradientCoefficients(dweight, dbias, rows, invstd, weight, training, N, C, S);
+        if (din == null) {
+            return;
+        }
+        Parallel.parallelFor(N, (worker, from, to) -> {
+            float[] plane = Scratch.get(Scratch.MASKED_GRAD, 4 * S);
+            for (int n = from; n < to; n++) {
+                for (int c = 0; c < C; c++) {
+                    int row = n * C + c;
+                    VectorPool.maxPool2x2Backward(plane, 0, S, W, dpool, out, argmax, row, row + 1, H, W);
+                    VectorNorm.addRowInputGrad(din, accumulateDin, plane, -row * S, null, in, row * S, S, mean[c],
+                            coefficients[c], coefficients[C + c], coefficients[2 * C + c]);
+                }
+            }
+        });
+    }
+
+    /**
      * Whether every channel's shift k lies within one standard deviation of its mean, from the shifted sums
      * ({@code sums[2c]} of x - k, {@code sums[2c + 1]} of its square, over M elements): then the variance,
      * {@code squares / M - (mean - k)^2}, cancels at most half of the squares' sum, whose float lanes' rounding it
@@ -292,24 +410,7 @@ public final class NormKernels {
                     }
                 }
             });
-            float[] coefficients = Scratch.get(Scratch.CHANNELS, 3 * C); // [C] each of a, b and shift (VectorNorm)
-            double[] sums = channelSums(rows, N, C);
-            for (int c = 0; c < C; c++) {
-                double is = invstd[c];
-                double sumDout = sums[2 * c], sumDoutXhat = sums[2 * c + 1] * is;
-                if (dbias != null) {
-                    dbias[c] += (float) sumDout;
-                }
-                if (dweight != null) {
-                    dweight[c] += (float) sumDoutXhat;
-                }
-                double k = is * (weight == null ? 1.0 : weight[c]);
-                double meanDout = training ? sumDout / M : 0;
-                double meanDoutXhat = training ? sumDoutXhat / M : 0;
-                coefficients[c] = (float) k;
-                coefficients[C + c] = (float) (-k * is * meanDoutXhat);
-                coefficients[2 * C + c] = (float) (-k * meanDout);
-            }
+            float[] coefficients = gradientCoefficients(dweight, dbias, rows, invstd, weight, training, N, C, S);
             if (din != null) {
                 Parallel.parallelFor(N, (worker, from, to) -> {
                     for (int n = from; n < to; n++) {

@@ -57,9 +57,9 @@ public final class SimpleNetBN extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Models.checkInput("SimpleNetBN", x, channels, height, width);
-        // pool(relu(.)) as one fused op: the same numbers (MaxPool2d.forwardAfterRelu)
-        x = pool.forwardAfterRelu(bn1.forward(conv1.forward(x)));
-        x = pool.forwardAfterRelu(bn2.forward(conv2.forward(x)));
+        // pool(relu(bn(.))) as one fused op: the same numbers (MaxPool2d.forwardAfterBatchNormRelu)
+        x = pool.forwardAfterBatchNormRelu(bn1, conv1.forward(x));
+        x = pool.forwardAfterBatchNormRelu(bn2, conv2.forward(x));
         return fc1.forward(dropout.forward(Functional.flatten(x, 1)));
     }
 }

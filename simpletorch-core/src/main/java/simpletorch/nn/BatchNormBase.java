@@ -42,7 +42,7 @@ abstract class BatchNormBase extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        return forward(input, false);
+        return forward(input, false, false);
     }
 
     /**
@@ -50,10 +50,19 @@ abstract class BatchNormBase extends Module {
      * output made and read once. {@link Sequential} runs a BatchNorm followed by a ReLU this way.
      */
     public Tensor forwardRelu(Tensor input) {
-        return forward(input, true);
+        return forward(input, true, false);
     }
 
-    private Tensor forward(Tensor input, boolean relu) {
+    /**
+     * {@code max_pool2d(relu(forward(input)), 2)} (2x2 windows, stride 2) as one op
+     * ({@link Functional#batchNormReluMaxPool2d}): the same values and gradients. {@link Sequential} runs a BatchNorm,
+     * a ReLU and such a MaxPool2d this way ({@link MaxPool2d#forwardAfterBatchNormRelu}).
+     */
+    public Tensor forwardReluMaxPool2x2(Tensor input) {
+        return forward(input, true, true);
+    }
+
+    private Tensor forward(Tensor input, boolean relu, boolean pool) {
         checkInput(input);
         if (input.size(1) != numFeatures) {
             throw new IllegalArgumentException(getClass().getSimpleName() + "(" + numFeatures + ") expected " + numFeatures
@@ -62,6 +71,10 @@ abstract class BatchNormBase extends Module {
         boolean useBatchStats = isTraining() || runningMean == null;
         if (isTraining() && numBatchesTracked != null) {
             numBatchesTracked.data()[0] += 1;
+        }
+        if (pool) {
+            return Functional.batchNormReluMaxPool2d(input, runningMean, runningVar, weight, bias, useBatchStats,
+                    momentum, eps);
         }
         if (relu) {
             return Functional.batchNormRelu(input, runningMean, runningVar, weight, bias, useBatchStats, momentum, eps);

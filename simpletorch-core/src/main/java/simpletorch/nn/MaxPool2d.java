@@ -57,6 +57,18 @@ public final class MaxPool2d extends Module {
         return forwardAfterRelu(conv.forward(input));
     }
 
+    /**
+     * {@code forward(relu(bn.forward(input)))} in one op for a 2x2 pool of stride 2 without padding
+     * ({@link BatchNormBase#forwardReluMaxPool2x2}), else as {@code forwardAfterRelu(bn.forward(input))}. The same
+     * values and gradients either way.
+     */
+    public Tensor forwardAfterBatchNormRelu(BatchNormBase bn, Tensor input) {
+        if (kernelSize == 2 && stride == 2 && padding == 0) {
+            return bn.forwardReluMaxPool2x2(input);
+        }
+        return forwardAfterRelu(bn.forward(input));
+    }
+
     @Override
     protected String extraRepr() {
         // PyTorch's repr always lists dilation and ceil_mode; this layer supports only their defaults.
