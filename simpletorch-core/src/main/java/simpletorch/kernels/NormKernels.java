@@ -169,12 +169,15 @@ public final class NormKernels {
             coefficients[C + c] = (float) ((bias == null ? 0.0 : bias[c]) - mean[c] * scale);
         }
         Parallel.parallelFor(N, (worker, from, to) -> {
-            float[] plane = Scratch.get(Scratch.MASKED_GRAD, S);
+            float[] planes = Scratch.get(Scratch.MASKED_GRAD, 4 * S);
             for (int n = from; n < to; n++) {
-                for (int c = 0; c < C; c++) {
-                    int p = n * C + c;
-                    VectorNorm.normalize(plane, in, p * S, S, coefficients[c], coefficients[C + c]);
-                    VectorPool.maxPool2x2Any(out, argmax, plane, p, S, W, p, p + 1, H, W, true);
+                for (int c = 0; c < C; c += 4) { // four planes at a time (fewer calls)
+                    int p = n * C + c, count = Math.min(4, C - c);
+                    for (int r = 0; r < count; r++) {
+                        VectorNorm.normalize(planes, r * S, in, (p + r) * S, S, coefficients[c + r],
+                                coefficients[C + c + r]);
+                    }
+                    VectorPool.maxPool2x2Any(out, argmax, planes, p, S, W, p, p + count, H, W, true);
                 }
             }
         });
@@ -198,16 +201,17 @@ public final class NormKernels {
         Parallel.parallelFor(N, (worker, from, to) -> {
             float[] planes = Scratch.get(Scratch.MASKED_GRAD, 4 * S);
             for (int n = from; n < to; n++) {
-                int c = 0;
-                for (; four && c + 4 <= C; c += 4) {
-                    int row = n * C + c;
-                    VectorPool.maxPool2x2Backward(planes, 0, S, W, dpool, out, argmax, row, row + 4, H, W);
-                    VectorNorm.rowGradientSums4(rows, 2 * row, planes, -row * S, null, in, row * S, S, mean, c);
-                }
-                for (; c < C; c++) {
-                    int row = n * C + c;
-                    VectorPool.maxPool2x2Backward(planes, 0, S, W, dpool, out, argmax, row, row + 1, H, W);
-                    VectorNorm.rowGradientSums(rows, 2 * row, planes, -row * S, null, in, row * S, S, mean[c]);
+                for (int c = 0; c < C; c += 4) { // four planes' gradients at a time (fewer calls)
+                    int row = n * C + c, count = Math.min(4, C - c);
+                    VectorPool.maxPool2x2Backward(planes, 0, S, W, dpool, out, argmax, row, row + count, H, W);
+                    if (count == 4) {
+                        VectorNorm.rowGradientSums4(rows, 2 * row, planes, -row * S, null, in, row * S, S, mean, c);
+                        continue;
+                    }
+                    for (int r = 0; r < count; r++) {
+                        VectorNorm.rowGradientSums(rows, 2 * (row + r), planes, -row * S, null, in, (row + r) * S, S,
+                                mean[c + r]);
+                    }
                 }
             }
         });
@@ -216,13 +220,15 @@ public final class NormKernels {
             return;
         }
         Parallel.parallelFor(N, (worker, from, to) -> {
-            float[] plane = Scratch.get(Scratch.MASKED_GRAD, 4 * S);
+            float[] planes = Scratch.get(Scratch.MASKED_GRAD, 4 * S);
             for (int n = from; n < to; n++) {
-                for (int c = 0; c < C; c++) {
-                    int row = n * C + c;
-                    VectorPool.maxPool2x2Backward(plane, 0, S, W, dpool, out, argmax, row, row + 1, H, W);
-                    VectorNorm.addRowInputGrad(din, accumulateDin, plane, -row * S, null, in, row * S, S, mean[c],
-                            coefficients[c], coefficients[C + c], coefficients[2 * C + c]);
+                for (int c = 0; c < C; c += 4) {
+                    int row = n * C + c, count = Math.min(4, C - c);
+                    VectorPool.maxPool2x2Backward(planes, 0, S, W, dpool, out, argmax, row, row + count, H, W);
+                    for (int r = 0; r < count; r++) {
+                        VectorNorm.addRowInputGrad(din, accumulateDin, planes, -row * S, null, in, (row + r) * S, S,
+                                mean[c + r], coefficients[c + r], coefficients[C + c + r], coefficients[2 * C + c + r]);
+                    }
                 }
             }
         });

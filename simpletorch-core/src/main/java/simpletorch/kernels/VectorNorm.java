@@ -39,17 +39,17 @@ final class VectorNorm {
     private static final boolean ENABLED = !"false".equals(System.getProperty("simpletorch.vectorNorm"));
 
     /**
-     * {@code out[j] = in[i + j] * scale + shift} for j in [0, S): a row normalised into a buffer from its start, the
-     * multiply and the add rounded apart as {@code NormKernels.batchNormForward}'s loop rounds them.
+     * {@code out[o + j] = in[i + j] * scale + shift} for j in [0, S): a row normalised into a buffer, the multiply and
+     * the add rounded apart as {@code NormKernels.batchNormForward}'s loop rounds them.
      */
-    static void normalize(float[] out, float[] in, int i, int S, float scale, float shift) {
+    static void normalize(float[] out, int o, float[] in, int i, int S, float scale, float shift) {
         FloatVector sv = FloatVector.broadcast(FF, scale), hv = FloatVector.broadcast(FF, shift);
         int j = 0;
         for (; j + L <= S; j += L) {
-            FloatVector.fromArray(FF, in, i + j).mul(sv).add(hv).intoArray(out, j);
+            FloatVector.fromArray(FF, in, i + j).mul(sv).add(hv).intoArray(out, o + j);
         }
         for (; j < S; j++) {
-            out[j] = in[i + j] * scale + shift;
+            out[o + j] = in[i + j] * scale + shift;
         }
     }
 
