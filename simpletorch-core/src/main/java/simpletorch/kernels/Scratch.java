@@ -42,7 +42,10 @@ final class Scratch {
     static final int PASSED_GRADS = 15;
     /** A worker's copy of one block of a linear layer's weight columns ({@code VectorLinear.backwardInput}). */
     static final int WEIGHT_BLOCK = 16;
-    /** A ReLU's input gradient made for a BatchNorm fused with it, on the scalar path ({@code NormKernels}). */
+    /**
+     * A ReLU's input gradient made for a BatchNorm fused with it, on the scalar path ({@code NormKernels}); a worker's
+     * four normalised planes, or their gradients, in the fused BatchNorm, ReLU and pool.
+     */
     static final int MASKED_GRAD = 17;
     /** A few floats per channel (BatchNorm's shifts, scales, gradient coefficients), owned by the calling thread. */
     static final int CHANNELS = 18;

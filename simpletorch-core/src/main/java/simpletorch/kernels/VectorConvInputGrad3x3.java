@@ -170,12 +170,13 @@ final class VectorConvInputGrad3x3 {
         int Wpad = shifted ? W : W + 1, N = shifted ? VectorGemm.gatheredColumns(H, W) : columns(g);
         int copyPlane = shiftedPlane(g), dPlanes = shifted ? 3 * OC * copyPlane : OC * planeSize(g);
         float[] d = Scratch.get(Scratch.PADDED_OUT, dPlanes); // dout's zero-bordered planes, or their shifted copies
-        float[] wide = Scratch.get(Scratch.DCOLS, C * N); // [C][N]: din's rows Wpad apart, border columns too
-        java.util.Arrays.fill(d, 0, dPlanes, 0f); // the border stays zero; each image writes the interior
-        int dPlane = planeSize(g);
         // Written (not added) rows straight into din where the product computes no border columns or its columns are
         // the pixels (as VectorConv2d's plain forward)
         boolean direct = !accumulate && (shifted ? N == H * W : VectorGemm.gatheredRowsAlone(H, W, Wpad));
+        // [C][N]: din's rows Wpad apart, border columns too
+        float[] wide = direct ? null : Scratch.get(Scratch.DCOLS, C * N);
+        java.util.Arrays.fill(d, 0, dPlanes, 0f); // the border stays zero; each image writes the interior
+        int dPlane = planeSize(g);
         for (int n = from; n < to; n++) {
             if (shifted) {
                 copyShifted(d, copyPlane, dout, n * OC * H * W, OC, H, W);
