@@ -22,9 +22,13 @@ class SteadyStateAllocationTest {
     static final long MAX_BYTES_PER_STEP = 64 * 1024;
     /**
      * Epochs of 8 steps the JIT may take to compile every kernel of a step, the data loader's vector loop included
-     * (measured without the launcher's thresholds: steady after 6-38 epochs, as the compile queue goes).
+     * (measured without the launcher's thresholds: steady after 6-38 epochs, as the compile queue goes; on
+     * 2026-12-07, with kernels that run a few times a step and reach the optimising compiler last (the linear head's
+     * tiles, conv1's dense weight gradient: JFR's allocation samples), 39-57 epochs in the full suite on JDK 25 and
+     * once more than 80 in CI, 39 alone, the allocations falling in steps: ~1 MB a step for epochs 22-29, 0.7 MB
+     * for 31-37, then 6 KB).
      */
-    static final int MAX_WARM_UP_EPOCHS = 80;
+    static final int MAX_WARM_UP_EPOCHS = 200;
 
     @Test
     void trainingStepsAllocateNoLargeArraysOnceWarm() {
