@@ -15,7 +15,9 @@ import simpletorch.tensor.Generator;
  * Steady-state training reuses its buffers: after a warm-up epoch, a training step allocates only the graph's
  * small bookkeeping objects, not arrays the size of activations. Measured in bytes allocated by every thread of
  * the JVM (HotSpot's counter), not in time: a step of the tutorial's SimpleNet would otherwise allocate about
- * 18 MB (activations, gradients, the batch, max-pool indices, packed weights).
+ * 18 MB (activations, gradients, the batch, max-pool indices, packed weights). It runs in a JVM of its own, as a
+ * training run does (simpletorch-core/pom.xml): after the whole suite in one JVM, CI's JDK 25 runs had once in a
+ * while the JIT compile the linear head's input gradient into code that allocated its vectors for good.
  */
 class SteadyStateAllocationTest {
     /** What one step may allocate: a few hundred small objects (tensors, graph nodes, closures, shape arrays). */
