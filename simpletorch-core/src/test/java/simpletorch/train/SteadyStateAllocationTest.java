@@ -61,9 +61,10 @@ class SteadyStateAllocationTest {
         String where = perStep < MAX_BYTES_PER_STEP ? "" : allocationSites(trainer, loader);
         // JDK 17's JIT leaves some Vector API kernels to their allocating fallback for good (in a fresh JVM: ~1 MB a
         // step, VectorGemm's 6-row tile still interpreted after 1,600 steps); the launcher runs the newest JDK, 25+
-        org.junit.jupiter.api.Assumptions.assumeTrue(perStep < MAX_BYTES_PER_STEP || Runtime.version().feature() >= 25,
+        long bytes = perStep;
+        org.junit.jupiter.api.Assumptions.assumeTrue(bytes < MAX_BYTES_PER_STEP || Runtime.version().feature() >= 25,
                 () -> String.format("JDK %d allocates %d bytes a step of SimpleNet once warm; not asserted below JDK 25."
-                        + " Where:%n%s", Runtime.version().feature(), perStep, where));
+                        + " Where:%n%s", Runtime.version().feature(), bytes, where));
         assertThat(perStep).as("bytes per step after %d epochs; where, by JFR's samples:%n%s", epochs, where)
                 .isLessThan(MAX_BYTES_PER_STEP);
     }
