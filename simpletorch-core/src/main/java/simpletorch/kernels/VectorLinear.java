@@ -185,8 +185,22 @@ final class VectorLinear {
      */
     private static void inputColumns4(float[] din, boolean accumulate, float[] dout, float[] w, int wOff, int i,
                                       int from, int to, int IN, int OUT) {
-        int b = from;
-        for (; b + 4 <= to; b += 4) {
+        int fours = from + (to - from) / 4 * 4;
+        inputRows4(din, accumulate, dout, w, wOff, i, from, fours, IN, OUT);
+        inputRowsLast(din, accumulate, dout, w, wOff, i, fours, to, IN, OUT);
+    }
+
+    /*
+     * inputColumns4's rows in fours, and the two or one left, in methods of their own: as one method, C2 compiled it
+     * in some runs of the test suite (whose earlier tests had taken every branch) into code that ran some of its
+     * vector operations on the Vector API's allocating fallback for good (836 KB a step of SimpleNet; JFR's
+     * allocation samples), as when a method outgrows the compiler's inlining budget. The same sums.
+     */
+
+    /** {@link #inputColumns4}'s rows [from, to), a multiple of four of them, four at a time. */
+    private static void inputRows4(float[] din, boolean accumulate, float[] dout, float[] w, int wOff, int i,
+                                   int from, int to, int IN, int OUT) {
+        for (int b = from; b + 4 <= to; b += 4) {
             int r0 = b * IN + i, r1 = r0 + IN, r2 = r1 + IN, r3 = r2 + IN;
             FloatVector a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
             if (accumulate) {
@@ -265,6 +279,11 @@ final class VectorLinear {
             a32.intoArray(din, r3 + 2 * L);
             a33.intoArray(din, r3 + 3 * L);
         }
+    }
+
+    /** {@link #inputColumns4}'s last rows [b, to), fewer than four: two at a time, then one. */
+    private static void inputRowsLast(float[] din, boolean accumulate, float[] dout, float[] w, int wOff, int i,
+                                      int b, int to, int IN, int OUT) {
         if (b + 2 <= to) { // two of the last rows: eight accumulators (a chunk's rows need not come in fours)
             int r0 = b * IN + i, r1 = r0 + IN;
             FloatVector z = FloatVector.zero(S);
