@@ -40,7 +40,7 @@ public final class NormKernels {
      * {@link #batchStats(float[], float[], float[], int, int, int)} with a guess at each channel's mean (a
      * BatchNorm's running mean; null for none) for the vector path's first shift: the first elements' mean is
      * skewed where they are a plane's corner (a convolution's output there sees its zero padding: ResNet-20 summed
-     * half its batches twice). The guess changes the result by rounding only.
+     * half its batches twice). A non-finite guess is not taken. The guess changes the result by rounding only.
      *
      * @param guess [C] or null
      */
@@ -52,11 +52,15 @@ public final class NormKernels {
             double[] rows = Scratch.rowSums(2 * N * C);
             float[] shifts = Scratch.get(Scratch.CHANNELS, 2 * C); // [C] first shifts, [C] the channels' means
             for (int c = 0; c < C; c++) { // the guess, or the mean of the channel's first element in each image
+                if (guess != null && Float.isFinite(guess[c])) {
+                    shifts[c] = guess[c];
+                    continue;
+                }
                 double k = 0;
-                for (int n = 0; n < N && S > 0 && guess == null; n++) {
+                for (int n = 0; n < N && M > 0; n++) {
                     k += in[(n * C + c) * S];
                 }
-                shifts[c] = guess != null && Float.isFinite(guess[c]) ? guess[c] : M > 0 ? (float) (k / N) : 0;
+                shifts[c] = M > 0 ? (float) (k / N) : 0;
             }
             rowShiftedSums(rows, in, shifts, 0, N, C, S);
             double[] sums = channelSums(rows, N, C);
@@ -163,12 +167,7 @@ public final class NormKernels {
                                                       float[] invstd, float[] weight, float[] bias, int N, int C,
                                                       int H, int W) {
         int S = H * W;
-        float[] coefficients = Scratch.get(Scratch.CHANNELS, 2 * C); // [C] scales, [C] shifts, as batchNormForward's
-        for (int c = 0; c < C; c++) {
-            double scale = invstd[c] * (weight == null ? 1.0 : weight[c]);
-            coefficients[c] = (float) scale;
-            coefficients[C + c] = (float) ((bias == null ? 0.0 : bias[c]) - mean[c] * scale);
-        }
+        float[] coefficients = scalesAndShifts(mean, invstd, weight, bias, C);
         Parallel.parallelFor(N, (worker, from, to) -> {
             float[] planes = Scratch.get(Scratch.MASKED_GRAD, 4 * S);
             for (int n = from; n < to; n++) {
@@ -320,12 +319,7 @@ public final class NormKernels {
      */
     public static void batchNormForward(float[] out, float[] in, float[] mean, float[] invstd, float[] weight,
                                         float[] bias, boolean relu, int N, int C, int S) {
-        float[] coefficients = Scratch.get(Scratch.CHANNELS, 2 * C); // [C] scales, [C] shifts
-        for (int c = 0; c < C; c++) {
-            double scale = invstd[c] * (weight == null ? 1.0 : weight[c]);
-            coefficients[c] = (float) scale;
-            coefficients[C + c] = (float) ((bias == null ? 0.0 : bias[c]) - mean[c] * scale);
-        }
+        float[] coefficients = scalesAndShifts(mean, invstd, weight, bias, C);
         // Split over the images, as the convolutions are: each thread reads and writes the rows its core holds (split
         // over the channels, half of every pass crossed between the cores; ResNet-20, 2 threads, in-JVM A/B: +1.8%)
         Parallel.parallelFor(N, (worker, from, to) -> {
@@ -347,6 +341,20 @@ public final class NormKernels {
                 }
             }
         });
+    }
+
+    /**
+     * The forward pass's per-channel {@code scale = invstd * weight} and {@code shift = bias - mean * scale}, [C] of
+     * each, in the calling thread's scratch.
+     */
+    private static float[] scalesAndShifts(float[] mean, float[] invstd, float[] weight, float[] bias, int C) {
+        float[] coefficients = Scratch.get(Scratch.CHANNELS, 2 * C);
+        for (int c = 0; c < C; c++) {
+            double scale = invstd[c] * (weight == null ? 1.0 : weight[c]);
+            coefficients[c] = (float) scale;
+            coefficients[C + c] = (float) ((bias == null ? 0.0 : bias[c]) - mean[c] * scale);
+        }
+        return coefficients;
     }
 
     /**
@@ -410,11 +418,11 @@ public final class NormKernels {
                     int c = 0;
                     for (; S <= SHORT_ROW && c + 4 <= C; c += 4) { // short rows four at a time, the same sums
                         int row = n * C + c;
-                        VectorNorm.rowGradientSums4(rows, 2 * row, dout, reluOut, in, row * S, S, mean, c);
+                        VectorNorm.rowGradientSums4(rows, 2 * row, dout, 0, reluOut, in, row * S, S, mean, c);
                     }
                     for (; c < C; c++) {
                         int row = n * C + c;
-                        VectorNorm.rowGradientSums(rows, 2 * row, dout, reluOut, in, row * S, S, mean[c]);
+                        VectorNorm.rowGradientSums(rows, 2 * row, dout, 0, reluOut, in, row * S, S, mean[c]);
                     }
                 }
             });
@@ -423,7 +431,7 @@ public final class NormKernels {
                 Parallel.parallelFor(N, (worker, from, to) -> {
                     for (int n = from; n < to; n++) {
                         for (int c = 0; c < C; c++) {
-                            VectorNorm.addRowInputGrad(din, accumulateDin, dout, reluOut, in, (n * C + c) * S, S,
+                            VectorNorm.addRowInputGrad(din, accumulateDin, dout, 0, reluOut, in, (n * C + c) * S, S,
                                     mean[c], coefficients[c], coefficients[C + c], coefficients[2 * C + c]);
                         }
                     }

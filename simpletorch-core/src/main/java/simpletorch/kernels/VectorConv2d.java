@@ -179,7 +179,7 @@ final class VectorConv2d {
                     }
                 }
                 if (direct) {
-                    VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, H, W, Wp, shifted ? Wp : W, out,
+                    VectorGemm.multiplyGathered(ap, OC, CKK, padded, bRow, H, W, Wp, W, out,
                             n * OC * P, P, bias);
                     continue;
                 }

@@ -191,7 +191,7 @@ final class VectorConvInputGrad3x3 {
                 }
             }
             if (direct) {
-                VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, H, W, Wpad, shifted ? Wpad : W, din,
+                VectorGemm.multiplyGathered(ap, C, OC * 9, d, bRow, H, W, Wpad, W, din,
                         n * C * H * W, H * W, null);
                 continue;
             }

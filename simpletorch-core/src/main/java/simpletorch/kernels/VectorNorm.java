@@ -187,14 +187,9 @@ final class VectorNorm {
      * {@code rows[at] = sum of dout}, {@code rows[at + 1] = sum of dout * (in - mu)} over the row {@code [i, i + S)}
      * of both, as {@link #rowShiftedSums} sums. mu is a float (the forward pass's mean). With {@code reluOut} (a
      * BatchNorm fused with the ReLU after it: its output), dout counts only where reluOut is positive, as the ReLU's
-     * backward passes it.
+     * backward passes it. dout's element for in[e] is {@code dout[e + dShift]}: 0 where dout lies as in does, else a
+     * buffer of the worker's (the fused BatchNorm, ReLU and pool's planes).
      */
-    static void rowGradientSums(double[] rows, int at, float[] dout, float[] reluOut, float[] in, int i, int S,
-                                float mu) {
-        rowGradientSums(rows, at, dout, 0, reluOut, in, i, S, mu);
-    }
-
-    /** {@link #rowGradientSums} with dout's element for in[e] at {@code dout[e + dShift]} (a plane's buffer). */
     static void rowGradientSums(double[] rows, int at, float[] dout, int dShift, float[] reluOut, float[] in, int i,
                                 int S, float mu) {
         double s = 0, x = 0;
@@ -229,14 +224,8 @@ final class VectorNorm {
 
     /**
      * {@link #rowGradientSums} of four rows that follow each other, row r about {@code mu[muOff + r]}: the same sums
-     * bit for bit, the rows interleaved as in {@link #rowShiftedSums4}.
+     * bit for bit, the rows interleaved as in {@link #rowShiftedSums4}; dout at {@code e + dShift} as there.
      */
-    static void rowGradientSums4(double[] rows, int at, float[] dout, float[] reluOut, float[] in, int i, int S,
-                                 float[] mu, int muOff) {
-        rowGradientSums4(rows, at, dout, 0, reluOut, in, i, S, mu, muOff);
-    }
-
-    /** {@link #rowGradientSums4} with dout's element for in[e] at {@code dout[e + dShift]} (planes' buffer). */
     static void rowGradientSums4(double[] rows, int at, float[] dout, int dShift, float[] reluOut, float[] in, int i,
                                  int S, float[] mu, int muOff) {
         if (S < L) {
@@ -298,14 +287,8 @@ final class VectorNorm {
      * {@code [i, i + S)}, in float: the training input gradient {@code k * (dout - mean(dout) - xhat * mean(dout *
      * xhat))} with {@code a = k}, {@code b = -k * invstd * mean(dout * xhat)} and {@code shift = -k * mean(dout)}. The
      * input is centred before it is scaled, so that a mean far from zero costs no digits. dout masked by
-     * {@code reluOut} as in {@link #rowGradientSums}.
+     * {@code reluOut}, and at {@code e + dShift}, as in {@link #rowGradientSums}.
      */
-    static void addRowInputGrad(float[] din, boolean accumulate, float[] dout, float[] reluOut, float[] in, int i,
-                                int S, float mu, float a, float b, float shift) {
-        addRowInputGrad(din, accumulate, dout, 0, reluOut, in, i, S, mu, a, b, shift);
-    }
-
-    /** {@link #addRowInputGrad} with dout's element for in[e] at {@code dout[e + dShift]} (a plane's buffer). */
     static void addRowInputGrad(float[] din, boolean accumulate, float[] dout, int dShift, float[] reluOut,
                                 float[] in, int i, int S, float mu, float a, float b, float shift) {
         FloatVector mv = FloatVector.broadcast(FF, mu), av = FloatVector.broadcast(FF, a);

@@ -176,9 +176,9 @@ class NormKernelsTest {
             VectorNorm.rowShiftedSums4(four, 0, in, off, S, k, 1);
             org.assertj.core.api.Assertions.assertThat(four).as("shifted sums").containsExactly(one);
             for (int r = 0; r < 4; r++) {
-                VectorNorm.rowGradientSums(one, 2 * r, dout, relu, in, off + r * S, S, k[1 + r]);
+                VectorNorm.rowGradientSums(one, 2 * r, dout, 0, relu, in, off + r * S, S, k[1 + r]);
             }
-            VectorNorm.rowGradientSums4(four, 0, dout, relu, in, off, S, k, 1);
+            VectorNorm.rowGradientSums4(four, 0, dout, 0, relu, in, off, S, k, 1);
             org.assertj.core.api.Assertions.assertThat(four).as("gradient sums, relu %s", relu != null)
                     .containsExactly(one);
         }
@@ -223,10 +223,10 @@ class NormKernelsTest {
      * definition in double, on data whose mean is 10^4 times its spread (where a sum of squares without the shift
      * would cancel), with a first element far from the rest, with a channel whose first elements lie five
      * standard deviations from its mean, and with a guess at the means far from them (the vector path must then sum
-     * about the mean a second time) or near them.
+     * about the mean a second time), near them, or NaN (not taken: the first elements' mean instead).
      */
     @ParameterizedTest(name = "threads={0} outlier={1}")
-    @CsvSource({"1, first", "3, first", "1, firsts", "3, firsts", "1, guess 0", "3, guess 100"})
+    @CsvSource({"1, first", "3, first", "1, firsts", "3, firsts", "1, guess 0", "3, guess 100", "1, guess NaN"})
     void statisticsOfDataFarFromZeroMatchTheTwoPassDefinition(int threads, String outlier) {
         int N = 3, C = 4, S = 1001, n = N * C * S;
         Generator g = new Generator(611);
