@@ -1,6 +1,7 @@
 package simpletorch.kernels;
 
 import static simpletorch.testing.NumericAssertions.assertClose;
+import static simpletorch.testing.NumericAssertions.assertSameBits;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,7 +34,7 @@ class LinearKernelsTest {
             // 10-class heads on the wide tiles (32 registers): rows 4 + 4 + 2 + 1; columns in blocks of four vectors,
             // then one of two, then a tail of 5 floats (with 16 lanes; 8: two-vector blocks and the tail)
             {11, 2085, 10},
-            {37, 2085, 10}, // the same split across workers: chunks of 9, 6, 3 and 1 rows or so
+            {37, 2085, 10}, // the same split across workers, in groups of four rows (two with 16 registers)
             {40, 1000, 10}}; // 15 blocks of four vectors, one of two, a tail of 8, split across workers
 
     /** Every shape at 1, 2 and 3 threads, on the scalar path and (where the JVM has it) the Vector API path. */
@@ -107,6 +108,40 @@ class LinearKernelsTest {
         float[] garbage = TestData.uniform(g, B * IN);
         Threads.with(threads, () -> LinearKernels.backward(garbage, false, null, null, dout, in, weight, B, IN, OUT));
         assertClose("linear din overwritten", garbage, dinAlone, atol, RTOL);
+    }
+
+    /**
+     * Each output and each input-gradient element is one sum whatever rows a chunk holds, so 1, 2 and 3 threads give
+     * the same bits (the batch is split in whole groups of rows, {@link VectorLinear#ROW_GROUP}; the last may be short).
+     */
+    @ParameterizedTest(name = "B,IN,OUT={0}")
+    @MethodSource("splitShapes")
+    void forwardAndInputGradientAreTheSameOnAnyThreadCount(int[] shape) {
+        int B = shape[0], IN = shape[1], OUT = shape[2];
+        Generator g = new Generator(4100 + Arrays.hashCode(shape));
+        float[] in = TestData.uniform(g, B * IN), weight = TestData.uniform(g, OUT * IN);
+        float[] bias = TestData.uniform(g, OUT), dout = TestData.uniform(g, B * OUT);
+        float[] out1 = new float[B * OUT], din1 = new float[B * IN];
+        Conv2dKernelsTest.run(1, true, () -> {
+            LinearKernels.forward(out1, in, weight, bias, B, IN, OUT);
+            LinearKernels.backward(din1, false, null, null, dout, in, weight, B, IN, OUT);
+        });
+        for (int threads = 2; threads <= 3; threads++) {
+            float[] out = new float[B * OUT], din = TestData.uniform(g, B * IN);
+            Conv2dKernelsTest.run(threads, true, () -> {
+                LinearKernels.forward(out, in, weight, bias, B, IN, OUT);
+                LinearKernels.backward(din, false, null, null, dout, in, weight, B, IN, OUT);
+            });
+            assertSameBits("forward on " + threads + " threads", out, out1);
+            assertSameBits("input gradient on " + threads + " threads", din, din1);
+        }
+    }
+
+    /** SimpleNet's head and batches around it, all past {@link VectorLinear#PARALLEL_MIN_MACS}. */
+    static Stream<int[]> splitShapes() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.VECTOR_AVAILABLE, "the Vector API path");
+        return Stream.of(new int[] {32, 2048, 10}, new int[] {31, 2048, 10}, new int[] {33, 2085, 10},
+                new int[] {30, 4000, 7}, new int[] {256, 2048, 10});
     }
 
     @Test

@@ -22,6 +22,27 @@ public final class NumericAssertions {
         assertClose(what, new double[] {actual}, new double[] {expected}, atol, rtol);
     }
 
+    /**
+     * Bit for bit: the same length and each element's raw bits equal (so -0 differs from 0, and each NaN from any
+     * other payload); the message names how many differ and the first of them.
+     */
+    public static void assertSameBits(String what, float[] actual, float[] expected) {
+        if (actual.length != expected.length) {
+            throw new AssertionError(what + ": expected " + expected.length + " elements, got " + actual.length);
+        }
+        int differ = 0, first = -1;
+        for (int i = 0; i < actual.length; i++) {
+            if (Float.floatToRawIntBits(actual[i]) != Float.floatToRawIntBits(expected[i])) {
+                differ++;
+                first = first < 0 ? i : first;
+            }
+        }
+        if (differ > 0) {
+            throw new AssertionError(what + ": " + differ + " of " + actual.length + " elements differ in their bits, the"
+                    + " first at " + first + ": " + actual[first] + " where " + expected[first] + " was expected");
+        }
+    }
+
     /** The check itself; both arrays must have the same length. Equal infinities pass, NaN never does. */
     public static void assertClose(String what, double[] actual, double[] expected, double atol, double rtol) {
         if (actual.length != expected.length) {
