@@ -83,7 +83,12 @@ public final class Parallel {
      * each item's result independent of which chunk holds it.
      */
     public static void parallelForEach(int n, RangeBody body) {
-        parallelFor(n, threads() == 1 ? Math.min(n, 1) : n, null, body);
+        parallelForEach(n, null, body);
+    }
+
+    /** {@link #parallelForEach(int, RangeBody)} with a prepare as {@link #parallelFor(int, Runnable, RangeBody)}'s. */
+    public static void parallelForEach(int n, Runnable prepare, RangeBody body) {
+        parallelFor(n, threads() == 1 ? Math.min(n, 1) : n, prepare, body);
     }
 
     private static int parallelFor(int n, int chunks, Runnable prepare, RangeBody body) {
