@@ -66,7 +66,8 @@ public final class Profiler {
     /** Adds the time since {@code start} to the forward column of {@code label}, and {@code flops} to its count. */
     public static void forward(long start, Supplier<String> label, long flops) {
         if (enabled) {
-            add(label.get(), 0, System.nanoTime() - start, flops);
+            long nanos = System.nanoTime() - start; // before the label is built: its string is not the op's time
+            add(label.get(), 0, nanos, flops);
         }
     }
 
@@ -78,7 +79,8 @@ public final class Profiler {
     /** Adds the time since {@code start} to the backward column of {@code label}, and {@code flops} to its count. */
     public static void backward(long start, Supplier<String> label, long flops) {
         if (enabled) {
-            add(label.get(), 1, System.nanoTime() - start, flops);
+            long nanos = System.nanoTime() - start;
+            add(label.get(), 1, nanos, flops);
         }
     }
 
