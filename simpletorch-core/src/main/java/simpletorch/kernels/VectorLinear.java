@@ -67,20 +67,20 @@ final class VectorLinear {
     static final int ROW_GROUP = WIDE ? 4 : 2;
 
     /**
-     * {@link #split} over the batch's rows in whole groups of {@link #ROW_GROUP} (the last may be short), each group a
-     * chunk of its own ({@link Parallel#parallelForEach}), so that every chunk's rows go through the loops' widest
-     * blocks. Split row by row, two threads' chunks of 7, 5, 3 and 1 rows each took a third of their rows one or two
-     * at a time, each weight vector then feeding one or two multiply-adds; in two chunks of four groups, the thread
-     * that finished first had only the other's whole chunk to wait for. SimpleNet's head, [32, 2048] -> 10, two
-     * threads, means of 3,000 calls, the three splits alternating in one JVM: forward 11.8-12.0 us by rows, 8.4-8.5 in
-     * two chunks, 8.6-8.8 a group a chunk; input gradient 14.6-14.9, 24.7-25.9 and 13.6-14.5. The same sums bit for
-     * bit whatever the split.
+     * {@link #split} over the batch's rows in whole groups of {@link #ROW_GROUP} (the last may be short), so that every
+     * chunk's rows go through the loops' widest blocks: a training batch's few groups each a chunk of its own
+     * ({@link Parallel#parallelForEach}), an evaluation batch's many in {@link Parallel#parallelFor}'s chunks. Split
+     * row by row, two threads' chunks of 7, 5, 3 and 1 rows each took a third of their rows one or two at a time, each
+     * weight vector then feeding one or two multiply-adds; in two chunks of four groups, the thread that finished first
+     * had only the other's whole chunk to wait for. SimpleNet's head, [32, 2048] -> 10, two threads, means of 3,000
+     * calls, the three splits alternating in one JVM: forward 11.8-12.0 us by rows, 8.4-8.5 in two chunks, 8.6-8.8 a
+     * group a chunk; input gradient 14.6-14.9, 24.7-25.9 and 13.6-14.5. The same sums bit for bit whatever the split.
      */
     private static void splitRows(int B, long macs, Runnable prepare, Parallel.RangeBody body) {
         int groups = (B + ROW_GROUP - 1) / ROW_GROUP;
         Parallel.RangeBody rows = (worker, from, to) -> body.run(worker, from * ROW_GROUP, Math.min(B, to * ROW_GROUP));
-        if (macs < PARALLEL_MIN_MACS) {
-            split(groups, macs, prepare, rows);
+        if (macs < PARALLEL_MIN_MACS || groups >= Parallel.threads() * Parallel.CHUNKS_PER_THREAD * Parallel.MIN_CHUNK) {
+            split(groups, macs, prepare, rows); // on the caller, or enough groups for parallelFor's shrinking chunks
         } else {
             Parallel.parallelForEach(groups, prepare, rows);
         }
