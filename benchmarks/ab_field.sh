@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# One build in one JVM with a static field flipped between alternating blocks of training steps
+# (benchmarks/ab/FieldAB.java): for a change a field can switch (made a non-final static while measuring).
+#
+#   benchmarks/ab_field.sh CLASS.FIELD ON OFF [MODEL] [THREADS] [ROUNDS] [STEPS]
+#   benchmarks/ab_field.sh simpletorch.kernels.VectorConv2d.RUN_SUMS true false simplenet 2 30 100
+#   benchmarks/ab_field.sh simpletorch.kernels.VectorConv2d.RUN_SUMS true true    # A/A: the harness's own spread
+#
+# Compiles the working tree's simpletorch-core and runs on the JDK the launcher would choose, with its JIT options.
+# Prints the medians and the rounds' off/on ratios (above 1: ON is faster). Needs Maven.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+field="${1:?usage: benchmarks/ab_field.sh CLASS.FIELD ON OFF [MODEL] [THREADS] [ROUNDS] [STEPS]}"
+on="${2:?the ON value}" off="${3:?the OFF value}"
+model="${4:-simplenet}" threads="${5:-2}" rounds="${6:-30}" steps="${7:-100}"
+work="$root/target/ab"
+rm -rf "$work/field"
+mkdir -p "$work/field"
+(cd "$root" && mvn -q -o -B compile -pl simpletorch-core) || (cd "$root" && mvn -q -B compile -pl simpletorch-core)
+
+# The launcher's JDK and JIT options (./simpletorch)
+java=""
+best=0
+for dir in /usr/lib/jvm/*/ /opt/java/*/; do
+  [ -x "${dir}bin/java" ] && [ -x "${dir}bin/javac" ] && [ -f "${dir}release" ] || continue
+  v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "${dir}release")"
+  if [ -n "$v" ] && [ "$v" -ge 17 ] && [ "$v" -gt "$best" ]; then java="${dir}bin/java"; best="$v"; fi
+done
+if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java="$JAVA_HOME/bin/java"; fi
+[ -n "$java" ] || java="$(command -v java)"
+classes="$root/simpletorch-core/target/classes"
+"${java%/java}/javac" -nowarn -d "$work/field" -cp "$classes" \
+  "$root/benchmarks/ab/AbSteps.java" "$root/benchmarks/ab/FieldAB.java"
+jit_threads=""
+if [ "$(nproc 2>/dev/null || echo 8)" -lt 8 ]; then jit_threads="-XX:CICompilerCount=6"; fi
+echo "working tree of $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet || echo ' (with changes)')"
+# shellcheck disable=SC2086
+"$java" --add-modules jdk.incubator.vector \
+  -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,simpletorch.kernels.*::*,0.1 $jit_threads \
+  -XX:CompileCommandFile="$root/simpletorch-cli/jit/compile-commands.txt" -XX:Tier4BackEdgeThreshold=1000000 \
+  -cp "$classes:$work/field" FieldAB "$field" "$on" "$off" "$model" "$threads" "$rounds" "$steps" 2>&1 \
+  | grep -v '^WARNING: Using incubator'
