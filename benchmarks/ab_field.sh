@@ -19,24 +19,13 @@ mkdir -p "$work/field"
 (cd "$root" && mvn -q -o -B compile -pl simpletorch-core) || (cd "$root" && mvn -q -B compile -pl simpletorch-core)
 
 # The launcher's JDK and JIT options (./simpletorch)
-java=""
-best=0
-for dir in /usr/lib/jvm/*/ /opt/java/*/; do
-  [ -x "${dir}bin/java" ] && [ -x "${dir}bin/javac" ] && [ -f "${dir}release" ] || continue
-  v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "${dir}release")"
-  if [ -n "$v" ] && [ "$v" -ge 17 ] && [ "$v" -gt "$best" ]; then java="${dir}bin/java"; best="$v"; fi
-done
-if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java="$JAVA_HOME/bin/java"; fi
-[ -n "$java" ] || java="$(command -v java)"
+# shellcheck source=benchmarks/ab/launcher-jvm.sh
+. "$root/benchmarks/ab/launcher-jvm.sh"
 classes="$root/simpletorch-core/target/classes"
 "${java%/java}/javac" -nowarn -d "$work/field" -cp "$classes" \
   "$root/benchmarks/ab/AbSteps.java" "$root/benchmarks/ab/FieldAB.java"
-jit_threads=""
-if [ "$(nproc 2>/dev/null || echo 8)" -lt 8 ]; then jit_threads="-XX:CICompilerCount=6"; fi
 echo "working tree of $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet || echo ' (with changes)')"
 # shellcheck disable=SC2086
-"$java" --add-modules jdk.incubator.vector \
-  -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,simpletorch.kernels.*::*,0.1 $jit_threads \
-  -XX:CompileCommandFile="$root/simpletorch-cli/jit/compile-commands.txt" -XX:Tier4BackEdgeThreshold=1000000 \
+"$java" $jit_options \
   -cp "$classes:$work/field" FieldAB "$field" "$on" "$off" "$model" "$threads" "$rounds" "$steps" 2>&1 \
   | grep -v '^WARNING: Using incubator'
