@@ -4,13 +4,16 @@
 Runs `./simpletorch bench --images N --threads 1` and then the same with `--threads 2`, PAIRS times, and prints each
 pair's images/s and ratio, then the medians and how many pairs reached 1.7x (the performance issue's goal). Each
 `bench` warms up, untimed, until the JIT compilers are idle. The machine's speed drifts from minute to minute: only
-alternating pairs compare. It builds first (`./simpletorch --version`), so that no run times the launcher's build.
+alternating pairs compare. Before each pair it times a cache line's round trip between two cores
+(`benchmarks/CoreToCore.java`): on a virtual machine the host may place the two vCPUs under one L3 cache or not, and
+what the two threads share (the optimiser's step, the partial sums, the chunks one takes from the other) costs
+accordingly. It builds first (`./simpletorch --version`), so that no run times the launcher's build.
 docs/BENCHMARKS.md quotes this script's output.
 
   python3 benchmarks/thread_pairs.py 10                  # from the repository root
   python3 benchmarks/thread_pairs.py 10 --images 50000   # a whole epoch's worth of images per run
 """
-import argparse, os, re, statistics, subprocess, sys
+import argparse, os, re, shutil, statistics, subprocess, sys
 
 
 def images_per_second(root, threads, images):
@@ -22,6 +25,18 @@ def images_per_second(root, threads, images):
     if not m:
         sys.exit("no images/s line in the output of %s:\n%s" % (" ".join(cmd), p.stdout[-2000:]))
     return int(m.group(1))
+
+
+def core_to_core(root):
+    """The round trip of benchmarks/CoreToCore.java in ns, or None without a java on PATH (or JAVA_HOME)."""
+    home = os.environ.get("JAVA_HOME")
+    java = os.path.join(home, "bin", "java") if home else shutil.which("java")
+    if not java or not os.path.exists(java):
+        return None
+    p = subprocess.run([java, os.path.join(root, "benchmarks", "CoreToCore.java")], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    m = re.search(r"round trip (\d+) ns", p.stdout)
+    return int(m.group(1)) if m else None
 
 
 def main():
@@ -36,17 +51,25 @@ def main():
         ap.error("--images must be at least 1, got %d" % a.images)
     subprocess.run(["./simpletorch", "--version"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    check=True)
-    ones, twos, ratios = [], [], []
+    ones, twos, ratios, trips = [], [], [], []
     for i in range(a.pairs):
+        trip = core_to_core(root)
         one = images_per_second(root, 1, a.images)
         two = images_per_second(root, 2, a.images)
         ones.append(one)
         twos.append(two)
         ratios.append(two / one)
-        print("pair %d: %d images/s on 1 thread, %d on 2 (%.2fx)" % (i + 1, one, two, two / one), flush=True)
+        trips.append(trip)
+        print("pair %d: %d images/s on 1 thread, %d on 2 (%.2fx); core-to-core round trip before it: %s"
+              % (i + 1, one, two, two / one, "%d ns" % trip if trip else "not measured"), flush=True)
     print("median of %d pairs: %.0f and %.0f images/s, ratio %.2fx (%.2f-%.2f; %d at 1.7x or more)"
           % (len(ratios), statistics.median(ones), statistics.median(twos), statistics.median(ratios), min(ratios),
              max(ratios), sum(r >= 1.7 for r in ratios)))
+    near = [r for r, t in zip(ratios, trips) if t is not None and t < 200]
+    far = [r for r, t in zip(ratios, trips) if t is not None and t >= 200]
+    if near and far:
+        print("pairs after a round trip under 200 ns: %d, median %.2fx; 200 ns or more: %d, median %.2fx"
+              % (len(near), statistics.median(near), len(far), statistics.median(far)))
 
 
 if __name__ == "__main__":
