@@ -3,8 +3,8 @@
 # (benchmarks/ab/FieldAB.java): for a change a field can switch (made a non-final static while measuring).
 #
 #   benchmarks/ab_field.sh CLASS.FIELD ON OFF [MODEL] [THREADS] [ROUNDS] [STEPS]
-#   benchmarks/ab_field.sh simpletorch.kernels.VectorConv2d.RUN_SUMS true false simplenet 2 30 100
-#   benchmarks/ab_field.sh simpletorch.kernels.VectorConv2d.RUN_SUMS true true    # A/A: the harness's own spread
+#   benchmarks/ab_field.sh simpletorch.autograd.Profiler.enabled true false simplenet 2 30 100   # the profiler's cost
+#   benchmarks/ab_field.sh simpletorch.autograd.Profiler.enabled false false   # A/A: the harness's own spread
 #
 # Compiles the working tree's simpletorch-core and runs on the JDK the launcher would choose, with its JIT options.
 # Prints the medians and the rounds' off/on ratios (above 1: ON is faster). Needs Maven.
