@@ -65,23 +65,14 @@ public final class NormKernels {
             rowShiftedSums(rows, in, shifts, 0, N, C, S);
             double[] sums = channelSums(rows, N, C);
             if (nearTheMean(sums, M, C)) { // the first sums are as good as a second pass about the mean would be
-                for (int c = 0; c < C; c++) {
-                    double sum = sums[2 * c];
-                    mean[c] = (float) (shifts[c] + sum / M);
-                    var[c] = (float) (Math.max(0, sums[2 * c + 1] - sum * sum / M) / M);
-                }
+                meansAndVariances(mean, var, sums, shifts, 0, M, C);
                 return;
             }
             for (int c = 0; c < C; c++) {
                 shifts[C + c] = (float) (shifts[c] + sums[2 * c] / M);
             }
             rowShiftedSums(rows, in, shifts, C, N, C, S);
-            sums = channelSums(rows, N, C);
-            for (int c = 0; c < C; c++) {
-                double s = sums[2 * c]; // what rounding left of 0
-                mean[c] = (float) (shifts[C + c] + s / M);
-                var[c] = (float) (Math.max(0, sums[2 * c + 1] - s * s / M) / M);
-            }
+            meansAndVariances(mean, var, channelSums(rows, N, C), shifts, C, M, C);
             return;
         }
         Parallel.parallelFor(C, (worker, from, to) -> {
@@ -233,6 +224,19 @@ public final class NormKernels {
                 }
             }
         });
+    }
+
+    /**
+     * Each channel's mean and biased variance from its sums about the shift {@code shifts[kOff + c]} ({@code sums[2c]}
+     * of x - k, {@code sums[2c + 1]} of its square, over M elements).
+     */
+    private static void meansAndVariances(float[] mean, float[] var, double[] sums, float[] shifts, int kOff, double M,
+                                          int C) {
+        for (int c = 0; c < C; c++) {
+            double s = sums[2 * c]; // about the mean: what rounding left of 0
+            mean[c] = (float) (shifts[kOff + c] + s / M);
+            var[c] = (float) (Math.max(0, sums[2 * c + 1] - s * s / M) / M);
+        }
     }
 
     /**
