@@ -1,6 +1,7 @@
 package simpletorch.cli;
 
 import java.io.PrintWriter;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -39,6 +40,12 @@ import simpletorch.tensor.TensorScope;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Time SimpleNet (or --model) training or inference on fake CIFAR-shaped data, with a per-op breakdown.")
 final class BenchCommand implements Callable<Integer> {
+    /**
+     * JIT compilation while timed, as a share of the timed wall time, above which the report says the JIT was still
+     * compiling (the warm-up's own rule allows 2%).
+     */
+    static final double JIT_NOTE_SHARE = 0.05;
+
     @Spec
     CommandSpec spec;
 
@@ -98,7 +105,12 @@ final class BenchCommand implements Callable<Integer> {
         Module net = Models.create(entry.name(), channels, size, size, 10);
         SGD optimizer = new SGD(net.parameters(), 0.01);
         WarmUp warm = warmup == null ? WarmUp.untilCompiled() : WarmUp.fixed(warmup);
+        ImageDataset timedData = data.subset(images); // a copy when the warm-up asked for more images: not timed
         if (!warm.none()) {
+            // The warm-up runs the code the timing runs, the profiler included: C2 compiles the profiler's calls
+            // (inlined into every op) as never taken while it is off, and turning it on after the warm-up
+            // deoptimised the ops' methods, which then ran interpreted and were compiled again during the timing.
+            Profiler.setEnabled(true);
             run(net, optimizer, data.subset(Math.min(data.size(), warmup == null ? images : warmup)), batch,
                     warm::stepDone);
         }
@@ -106,20 +118,26 @@ final class BenchCommand implements Callable<Integer> {
                 warm.none() ? "none asked" : warm.reason());
         out.flush();
 
-        long gcCount = gcCount(), gcMillis = gcMillis();
+        long gcCount = gcCount(), gcMillis = gcMillis(), jitMillis = jitMillis();
         Profiler.reset();
         Profiler.setEnabled(true);
         long start = System.nanoTime();
         int[] timed = {0};
-        int done = run(net, optimizer, data.subset(images), batch, n -> (timed[0] += n) >= images);
+        int done = run(net, optimizer, timedData, batch, n -> (timed[0] += n) >= images);
         double seconds = (System.nanoTime() - start) / 1e9;
         Profiler.setEnabled(false);
+        long jitWhileTimed = jitMillis() - jitMillis;
 
         double flops = Profiler.totalFlops();
         out.printf(Locale.ROOT, "%d images in %.2f s: %.0f images/s, %.1f GFLOPS (%.2f MFLOP per image)%n",
                 done, seconds, done / seconds, flops / seconds / 1e9, flops / done / 1e6);
         out.printf(Locale.ROOT, "garbage collections while timed: %d (%d ms); peak heap %.0f MB%n",
                 gcCount() - gcCount, gcMillis() - gcMillis, peakHeapBytes() / 1e6);
+        if (jitWhileTimed >= 0) {
+            out.printf(Locale.ROOT, "JIT compilation while timed: %d ms%s%n", jitWhileTimed,
+                    jitWhileTimed > JIT_NOTE_SHARE * seconds * 1000
+                            ? " (the JIT was still compiling: a longer --warmup times a steadier state)" : "");
+        }
         ProfileReport.print(out, seconds);
         out.flush();
         return 0;
@@ -165,6 +183,12 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** The compilers' time, in ms, since the JVM started; -1 where the JVM does not report it. */
+    private static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     private static long gcCount() {
