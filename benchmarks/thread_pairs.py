@@ -12,12 +12,15 @@ docs/BENCHMARKS.md quotes this script's output.
 
   python3 benchmarks/thread_pairs.py 10                  # from the repository root
   python3 benchmarks/thread_pairs.py 10 --images 50000   # a whole epoch's worth of images per run
+  python3 benchmarks/thread_pairs.py 8 --warmup 320000   # the steady state: after the JIT's last compilations
 """
 import argparse, os, re, shutil, statistics, subprocess, sys
 
 
-def images_per_second(root, threads, images):
+def images_per_second(root, threads, images, warmup=None):
     cmd = ["./simpletorch", "bench", "--images", str(images), "--threads", str(threads)]
+    if warmup is not None:
+        cmd += ["--warmup", str(warmup)]
     p = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
         sys.exit("%s failed (exit %d):\n%s" % (" ".join(cmd), p.returncode, p.stdout[-2000:]))
@@ -44,18 +47,22 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pairs", type=int, nargs="?", default=10)
     ap.add_argument("--images", type=int, default=25600, help="images timed per run (default: 25600)")
+    ap.add_argument("--warmup", type=int, help="images run untimed first (default: bench's own rule, until the JIT "
+                    "compilers are idle); 320000 (10,000 steps) times the steady state, after the JIT's last compiles")
     a = ap.parse_args()
     if a.pairs < 1:
         ap.error("pairs must be at least 1, got %d" % a.pairs)
     if a.images < 1:
         ap.error("--images must be at least 1, got %d" % a.images)
+    if a.warmup is not None and a.warmup < 0:
+        ap.error("--warmup must be at least 0, got %d" % a.warmup)
     subprocess.run(["./simpletorch", "--version"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    check=True)
     ones, twos, ratios, trips = [], [], [], []
     for i in range(a.pairs):
         trip = core_to_core(root)
-        one = images_per_second(root, 1, a.images)
-        two = images_per_second(root, 2, a.images)
+        one = images_per_second(root, 1, a.images, a.warmup)
+        two = images_per_second(root, 2, a.images, a.warmup)
         ones.append(one)
         twos.append(two)
         ratios.append(two / one)
