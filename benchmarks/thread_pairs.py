@@ -13,12 +13,13 @@ docs/BENCHMARKS.md quotes this script's output.
   python3 benchmarks/thread_pairs.py 10                  # from the repository root
   python3 benchmarks/thread_pairs.py 10 --images 50000   # a whole epoch's worth of images per run
   python3 benchmarks/thread_pairs.py 8 --warmup 320000   # the steady state: after the JIT's last compilations
+  python3 benchmarks/thread_pairs.py 4 --model resnet20 --images 3200
 """
 import argparse, os, re, shutil, statistics, subprocess, sys
 
 
-def images_per_second(root, threads, images, warmup=None):
-    cmd = ["./simpletorch", "bench", "--images", str(images), "--threads", str(threads)]
+def images_per_second(root, threads, images, warmup=None, model="simplenet"):
+    cmd = ["./simpletorch", "bench", "--model", model, "--images", str(images), "--threads", str(threads)]
     if warmup is not None:
         cmd += ["--warmup", str(warmup)]
     p = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -47,6 +48,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pairs", type=int, nargs="?", default=10)
     ap.add_argument("--images", type=int, default=25600, help="images timed per run (default: 25600)")
+    ap.add_argument("--model", default="simplenet", help="bench's --model (default: simplenet)")
     ap.add_argument("--warmup", type=int, help="images run untimed first (default: bench's own rule, until the JIT "
                     "compilers are idle); 320000 (10,000 steps) times the steady state, after the JIT's last compiles")
     a = ap.parse_args()
@@ -61,8 +63,8 @@ def main():
     ones, twos, ratios, trips = [], [], [], []
     for i in range(a.pairs):
         trip = core_to_core(root)
-        one = images_per_second(root, 1, a.images, a.warmup)
-        two = images_per_second(root, 2, a.images, a.warmup)
+        one = images_per_second(root, 1, a.images, a.warmup, a.model)
+        two = images_per_second(root, 2, a.images, a.warmup, a.model)
         ones.append(one)
         twos.append(two)
         ratios.append(two / one)
