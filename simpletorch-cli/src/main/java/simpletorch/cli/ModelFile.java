@@ -43,8 +43,12 @@ record ModelFile(String model, int channels, int height, int width, List<String>
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.put("model", model);
-        m.put("model_args", Json.compact(Map.of("channels", channels, "height", height, "width", width,
-                "num_classes", classes.size())));
+        Map<String, Integer> args = new LinkedHashMap<>(); // in a fixed order: the same run writes the same bytes
+        args.put("channels", channels);
+        args.put("height", height);
+        args.put("width", width);
+        args.put("num_classes", classes.size());
+        m.put("model_args", Json.compact(args));
         m.put("input_shape", "[" + channels + ", " + height + ", " + width + "]");
         m.put("num_classes", Integer.toString(classes.size()));
         m.put("classes", Json.compact(classes));
