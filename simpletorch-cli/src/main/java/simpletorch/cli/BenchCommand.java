@@ -121,7 +121,7 @@ final class BenchCommand implements Callable<Integer> {
         int done = run(net, optimizer, timedData, batch, n -> (timed[0] += n) >= images);
         double seconds = (System.nanoTime() - start) / 1e9;
         Profiler.setEnabled(false);
-        long jitWhileTimed = jitMillis() - jitMillis;
+        long jitWhileTimed = jitMillis < 0 ? -1 : jitMillis() - jitMillis; // -1: the JVM does not report it
 
         double flops = Profiler.totalFlops();
         out.printf(Locale.ROOT, "%d images in %.2f s: %.0f images/s, %.1f GFLOPS (%.2f MFLOP per image)%n",
