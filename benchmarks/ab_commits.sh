@@ -32,12 +32,13 @@ fi
 (cd "$root" && mvn -q -o -B compile -pl simpletorch-core) || (cd "$root" && mvn -q -B compile -pl simpletorch-core)
 
 # The launcher's JDK and JIT options (./simpletorch)
-# shellcheck source=benchmarks/ab/launcher-jvm.sh
-. "$root/benchmarks/ab/launcher-jvm.sh"
+# shellcheck source=simpletorch-cli/jit/jvm.sh
+. "$root/simpletorch-cli/jit/jvm.sh"
+java="$(find_java)"
 "${java%/java}/javac" -nowarn -d "$work/harness" -cp "$root/simpletorch-core/target/classes" \
   "$root/benchmarks/ab/AbSteps.java" "$root/benchmarks/ab/CommitAB.java"
 echo "new: working tree of $(git -C "$root" rev-parse --short HEAD); base: $base_name"
 # shellcheck disable=SC2086
-"$java" $jit_options \
+"$java" $jvm_options \
   -cp "$work/harness" CommitAB "$root/simpletorch-core/target/classes" "$base_classes" \
   "$work/harness" "$model" "$threads" "$rounds" "$steps" 2>&1 | grep -v '^WARNING: Using incubator'

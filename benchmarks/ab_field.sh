@@ -19,13 +19,14 @@ mkdir -p "$work/field"
 (cd "$root" && mvn -q -o -B compile -pl simpletorch-core) || (cd "$root" && mvn -q -B compile -pl simpletorch-core)
 
 # The launcher's JDK and JIT options (./simpletorch)
-# shellcheck source=benchmarks/ab/launcher-jvm.sh
-. "$root/benchmarks/ab/launcher-jvm.sh"
+# shellcheck source=simpletorch-cli/jit/jvm.sh
+. "$root/simpletorch-cli/jit/jvm.sh"
+java="$(find_java)"
 classes="$root/simpletorch-core/target/classes"
 "${java%/java}/javac" -nowarn -d "$work/field" -cp "$classes" \
   "$root/benchmarks/ab/AbSteps.java" "$root/benchmarks/ab/FieldAB.java"
 echo "working tree of $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet || echo ' (with changes)')"
 # shellcheck disable=SC2086
-"$java" $jit_options \
+"$java" $jvm_options \
   -cp "$classes:$work/field" FieldAB "$field" "$on" "$off" "$model" "$threads" "$rounds" "$steps" 2>&1 \
   | grep -v '^WARNING: Using incubator'
