@@ -28,6 +28,7 @@ import simpletorch.optim.SGD;
 import simpletorch.tensor.Generator;
 import simpletorch.tensor.Tensor;
 import simpletorch.tensor.TensorScope;
+import simpletorch.train.Trainer;
 
 /**
  * {@code simpletorch bench}: the reference workload (SimpleNet on CIFAR-shaped fake data, SGD lr 0.01) timed in
@@ -154,13 +155,17 @@ final class BenchCommand implements Callable<Integer> {
             while (true) {
                 try (DataLoader.EpochIterator epoch = loader.iterator()) {
                     while (epoch.hasNext()) {
+                        long next = Profiler.start();
                         Batch b = epoch.next();
+                        Profiler.forward(next, Trainer.DATA_LOADING);
                         if (inference) {
                             try (var scope = TensorScope.open()) {
                                 model.forward(b.images());
                             }
                         } else {
+                            long zero = Profiler.start();
                             optimizer.zeroGrad();
+                            Profiler.forward(zero, () -> "sgd zero_grad");
                             Tensor loss = criterion.forward(model.forward(b.images()), b.labels());
                             loss.backward();
                             long t = Profiler.start();

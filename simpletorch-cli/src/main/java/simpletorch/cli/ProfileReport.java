@@ -28,7 +28,7 @@ final class ProfileReport {
             out.printf(Locale.ROOT, "%-40s %10.3f %10.3f %6.1f%% %8d %7s%n", e.label(), e.forwardNanos() / 1e9,
                     e.backwardNanos() / 1e9, 100 * total / wallSeconds, e.calls(), gflops);
         }
-        out.printf(Locale.ROOT, "%-40s %21.3f %6.1f%%%n", "other (data loading, graph, allocation)",
+        out.printf(Locale.ROOT, "%-40s %21.3f %6.1f%%%n", "other (autograd graph, bookkeeping)",
                 wallSeconds - accounted, 100 * (wallSeconds - accounted) / wallSeconds);
     }
 }

@@ -18,7 +18,11 @@ class BenchCommandTest {
                 .contains("garbage collections while timed:")
                 .containsPattern("JIT compilation while timed: [0-9]+ ms")
                 // the profiler also ran in the warm-up (3 steps): the breakdown counts the 2 timed steps only
-                .containsPattern("(?m)^conv2d 16->32 k3x3 s1 p1 @16x16.* [0-9.]+% +2 +[0-9.]+$");
+                .containsPattern("(?m)^conv2d 16->32 k3x3 s1 p1 @16x16.* [0-9.]+% +2 +[0-9.]+$")
+                // the step's parts outside the ops have rows of their own
+                .containsPattern("(?m)^data loading +[0-9.]+ +0\\.000 +[0-9.]+% +2 +$")
+                .containsPattern("(?m)^sgd zero_grad +[0-9.]+ +0\\.000 +[0-9.]+% +2 +$")
+                .containsPattern("(?m)^other \\(autograd graph, bookkeeping\\) +[0-9.]+ +[0-9.]+%$");
     }
 
     @Test

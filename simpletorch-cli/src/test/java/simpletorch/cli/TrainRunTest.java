@@ -193,7 +193,9 @@ class TrainRunTest {
         assertThat(warm.out()).as("--profile's table, the convolutions with their GFLOPS")
                 .containsPattern("(?m)^op +forward s +backward s +share +calls +GFLOPS$")
                 .containsPattern("(?m)^conv2d 3->16 k3x3 s1 p1 @32x32 .* [0-9]+\\.[0-9]$")
-                .containsPattern("(?m)^sgd step +[0-9.]+ ");
+                .containsPattern("(?m)^sgd step +[0-9.]+ ")
+                .containsPattern("(?m)^sgd zero_grad +[0-9.]+ ")
+                .containsPattern("(?m)^data loading +[0-9.]+ ");
         assertThat(cold.out()).doesNotContain("JIT warm-up");
         assertSameWeights(a.resolve("model.safetensors"), b.resolve("model.safetensors"));
         assertThat(metricsWithoutTimes(a)).isEqualTo(metricsWithoutTimes(b));

@@ -61,10 +61,18 @@ public final class Trainer {
         }
     }
 
+    /**
+     * The profiler's row for the time a training loop waits for its next batch: building it (split over the
+     * kernels' threads) or, when a loader thread builds it ahead, handing it over.
+     */
+    public static final Supplier<String> DATA_LOADING = () -> "data loading";
+
     private final Module model;
     private final Optimizer optimizer;
     /** The optimiser's step in the profiler's table ("sgd step", "adam step"), as `bench` names it. */
     private final Supplier<String> stepLabel;
+    /** The optimiser's zeroing of the gradients in the profiler's table ("sgd zero_grad"). */
+    private final Supplier<String> zeroGradLabel;
     private final CrossEntropyLoss criterion;
     private final LRScheduler batchScheduler;
     private int lastStepCorrect;
@@ -82,8 +90,10 @@ public final class Trainer {
     public Trainer(Module model, Optimizer optimizer, CrossEntropyLoss criterion, LRScheduler batchScheduler) {
         this.model = model;
         this.optimizer = optimizer;
-        String stepName = optimizer.getClass().getSimpleName().toLowerCase(Locale.ROOT) + " step";
+        String optimizerName = optimizer.getClass().getSimpleName().toLowerCase(Locale.ROOT);
+        String stepName = optimizerName + " step", zeroGradName = optimizerName + " zero_grad";
         this.stepLabel = () -> stepName;
+        this.zeroGradLabel = () -> zeroGradName;
         this.criterion = criterion;
         this.batchScheduler = batchScheduler;
     }
@@ -99,15 +109,20 @@ public final class Trainer {
         long start = System.nanoTime();
         double lossSum = 0;
         int correct = 0, images = 0, batches = 0;
-        for (Batch batch : loader) {
-            float value = step(batch.images(), batch.labels(), batches + 1);
-            batches++;
-            images += batch.size();
-            lossSum += value;
-            correct += lastStepCorrect;
-            batch.recycle(); // the batch's buffers become the next batch's
-            if (listener != null) {
-                listener.onBatch(batches, value);
+        try (DataLoader.EpochIterator epoch = loader.iterator()) { // closed early: the batches ahead are cancelled
+            while (epoch.hasNext()) {
+                long t = Profiler.start();
+                Batch batch = epoch.next();
+                Profiler.forward(t, DATA_LOADING);
+                float value = step(batch.images(), batch.labels(), batches + 1);
+                batches++;
+                images += batch.size();
+                lossSum += value;
+                correct += lastStepCorrect;
+                batch.recycle(); // the batch's buffers become the next batch's
+                if (listener != null) {
+                    listener.onBatch(batches, value);
+                }
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -125,7 +140,9 @@ public final class Trainer {
      * @throws NonFiniteLossException if the loss is not a finite number (the update is then not applied)
      */
     public float step(Tensor images, int[] labels, int batchNumber) {
+        long z = Profiler.start();
         optimizer.zeroGrad();
+        Profiler.forward(z, zeroGradLabel);
         Tensor outputs = model.forward(images);
         Tensor loss = criterion.forward(outputs, labels);
         float value = loss.item();
