@@ -84,11 +84,11 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (threads != null) {
-            Parallel.setThreads(threads);
-        }
         int batch = batchSize != null ? batchSize : inference ? 256 : 32;
         PrintWriter out = spec.commandLine().getOut();
+        if (threads != null) {
+            Main.setThreads(threads, out);
+        }
         out.printf("SimpleTorch bench: %s %s, %dx%dx%d images, batch %d%n", entry.className(),
                 inference ? "inference" : "training", channels, size, size, batch);
         out.printf("Java %s, %d threads, Vector API kernels %s%n", Runtime.version(), Parallel.threads(),

@@ -18,7 +18,6 @@ import simpletorch.autograd.GradMode;
 import simpletorch.data.Batch;
 import simpletorch.data.DataLoader;
 import simpletorch.data.ImageDataset;
-import simpletorch.kernels.Parallel;
 import simpletorch.nn.Module;
 import simpletorch.tensor.Tensor;
 import simpletorch.tensor.TensorScope;
@@ -69,10 +68,10 @@ final class EvaluateCommand implements Callable<Integer> {
         if (!Files.isDirectory(outDir)) {
             throw new Main.UserError("--out: directory " + outDir + " does not exist");
         }
-        if (threads != null) {
-            Parallel.setThreads(threads);
-        }
         PrintWriter pw = spec.commandLine().getOut();
+        if (threads != null) {
+            Main.setThreads(threads, pw);
+        }
         ModelFile.Loaded loaded = ModelFile.load(checkpoint);
         ModelFile d = loaded.description();
         var parsed = spec.commandLine().getParseResult();

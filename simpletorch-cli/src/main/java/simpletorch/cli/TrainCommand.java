@@ -196,11 +196,11 @@ final class TrainCommand implements Callable<Integer> {
             options = effectiveOptions();
             run = null;
         }
-        Parallel.setThreads(options.threads());
         DatasetOptions dataset = data.recorded(options); // a resumed run reads its data as it was recorded
 
         pw.println("Using device: cpu");
-        pw.printf("Threads: %d, Java %s%n", Parallel.threads(), Runtime.version().feature());
+        pw.printf("Threads: %d, Java %s%n", options.threads(), Runtime.version().feature());
+        Main.setThreads(options.threads(), pw);
         pw.println("Loading " + dataset.displayName() + " dataset...");
         pw.flush();
         DatasetOptions.Splits splits = loadWhileWarmingUp(dataset, options, pw);

@@ -46,6 +46,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void moreThreadsThanProcessorsGetANote() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        TrainCommandTest.Run over = run("bench", "--images", "8", "--warmup", "0", "--batch-size", "8", "--threads",
+                String.valueOf(processors + 1));
+        assertThat(over.exitCode()).as(over.err()).isZero();
+        assertThat(over.out()).contains("Note: " + (processors + 1) + " threads on " + processors + " processors: the "
+                + "threads take turns on the cores, which is slower than --threads " + processors);
+        TrainCommandTest.Run fits = run("bench", "--images", "8", "--warmup", "0", "--batch-size", "8", "--threads",
+                String.valueOf(processors));
+        assertThat(fits.exitCode()).as(fits.err()).isZero();
+        assertThat(fits.out()).doesNotContain("Note:");
+    }
+
+    @Test
     void anUnknownModelOrABadCountIsAUsageError() {
         TrainCommandTest.Run unknown = run("bench", "--model", "resnet18", "--images", "8");
         assertThat(unknown.exitCode()).isEqualTo(2);
