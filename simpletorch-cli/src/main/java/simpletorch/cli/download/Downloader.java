@@ -197,7 +197,7 @@ public final class Downloader {
             } catch (IOException e) {
                 last = e;
                 if (attempt < retry.attempts()) {
-                    out.println(file.name() + ": " + describe(e) + "; retrying in " + backoff.toMillis() / 1000.0
+                    out.println(file.name() + ": " + describe(e, source) + "; retrying in " + backoff.toMillis() / 1000.0
                             + " s (attempt " + (attempt + 1) + " of " + retry.attempts() + ")");
                     out.flush();
                     sleep(backoff);
@@ -206,7 +206,7 @@ public final class Downloader {
             }
         }
         throw new DownloadException("could not download " + source + " after " + retry.attempts() + " attempts: "
-                + describe(last) + "." + howToFetchByHand(file, source, target), last);
+                + describe(last, source) + "." + howToFetchByHand(file, source, target), last);
     }
 
     /**
@@ -305,12 +305,22 @@ public final class Downloader {
         return start > 0;
     }
 
-    private static String describe(IOException e) {
+    /**
+     * One line for a failed attempt: the exception and the first message along its causes (the HTTP client's
+     * ConnectException often has none of its own: "Connection refused" is its cause's), and for a connection that was
+     * never made, the host it was made to.
+     */
+    private static String describe(IOException e, URI source) {
         if (e == null) {
             return "unknown error";
         }
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+        String m = null;
+        for (Throwable c = e; c != null && m == null; c = c.getCause()) {
+            m = c.getMessage() == null || c.getMessage().isBlank() ? null : c.getMessage();
+        }
+        String what = e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return e instanceof java.net.ConnectException && source.getHost() != null
+                ? "could not connect to " + source.getHost() + " (" + what + ")" : what;
     }
 
     private String howToFetchByHand(RemoteFile file, URI source, Path target) {

@@ -153,7 +153,7 @@ class DownloaderTest {
         assertThatThrownBy(() -> downloader(2).fetch(f, dir))
                 .isInstanceOf(DownloadException.class)
                 .hasMessageContaining("could not download http://127.0.0.1:" + port + "/cifar-10-binary.tar.gz after 2 attempts")
-                .hasMessageContaining("ConnectException")
+                .hasMessageContaining("could not connect to 127.0.0.1 (ConnectException")
                 .hasMessageContaining("save it as " + dir.resolve("cifar-10-binary.tar.gz").toAbsolutePath())
                 .hasMessageContaining("MD5 c32a1d4ab5d03f1284b67883e8d87530");
         assertThat(dir.resolve("cifar-10-binary.tar.gz")).doesNotExist();
