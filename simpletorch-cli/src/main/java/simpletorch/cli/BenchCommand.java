@@ -22,11 +22,9 @@ import simpletorch.data.ImageDataset;
 import simpletorch.kernels.Gemm;
 import simpletorch.kernels.Parallel;
 import simpletorch.models.Models;
-import simpletorch.nn.CrossEntropyLoss;
 import simpletorch.nn.Module;
 import simpletorch.optim.SGD;
 import simpletorch.tensor.Generator;
-import simpletorch.tensor.Tensor;
 import simpletorch.tensor.TensorScope;
 import simpletorch.train.Trainer;
 
@@ -143,9 +141,9 @@ final class BenchCommand implements Callable<Integer> {
      * (given its size); returns the number of images run.
      */
     private int run(Module model, SGD optimizer, ImageDataset data, int batch, IntPredicate stop) {
-        CrossEntropyLoss criterion = new CrossEntropyLoss();
+        Trainer trainer = new Trainer(model, optimizer); // the step `train` takes, with its profiler rows
         DataLoader loader = new DataLoader(data, batch, !inference, new Generator(1));
-        int done = 0;
+        int done = 0, steps = 0;
         if (inference) {
             model.eval();
         } else {
@@ -163,15 +161,7 @@ final class BenchCommand implements Callable<Integer> {
                                 model.forward(b.images());
                             }
                         } else {
-                            long zero = Profiler.start();
-                            optimizer.zeroGrad();
-                            Profiler.forward(zero, () -> "sgd zero_grad");
-                            Tensor loss = criterion.forward(model.forward(b.images()), b.labels());
-                            loss.backward();
-                            long t = Profiler.start();
-                            optimizer.step();
-                            Profiler.forward(t, () -> "sgd step");
-                            loss.releaseGraph();
+                            trainer.step(b.images(), b.labels(), ++steps);
                         }
                         b.recycle();
                         done += b.size();

@@ -1,7 +1,9 @@
 package simpletorch.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import simpletorch.kernels.Parallel;
 
 /** The {@code simpletorch} command: one subcommand per job. */
 @Command(name = "simpletorch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -10,7 +12,7 @@ import picocli.CommandLine.Command;
                 ModelsCommand.class, BenchCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** The process's standard output; commands draw progress bars only on this, and only on a terminal. */
-    static final java.io.PrintWriter STDOUT = new java.io.PrintWriter(System.out, true);
+    static final PrintWriter STDOUT = new PrintWriter(System.out, true);
 
     static {
         System.setProperty("java.awt.headless", "true"); // figures are drawn to PNG files, never to a screen
@@ -43,8 +45,8 @@ public final class Main implements Runnable {
      * step's parallel loops, so threads beyond the cores only take turns on them (Zen 5, 2 vCPUs, `bench`: 21,600
      * images/s on 4 threads against 33,000 on 2).
      */
-    static void setThreads(int threads, java.io.PrintWriter out) {
-        simpletorch.kernels.Parallel.setThreads(threads);
+    static void setThreads(int threads, PrintWriter out) {
+        Parallel.setThreads(threads);
         int processors = Runtime.getRuntime().availableProcessors();
         if (threads > processors) {
             out.printf("Note: %d threads on %d processors: the threads take turns on the cores, which is slower than "
